@@ -1,0 +1,144 @@
+"""Warm-hit benchmark: the service under wrk, side by side with a trivial endpoint.
+
+    .venv/bin/python bench/run.py [--duration 10] [--connections 32]
+
+Starts the fake Dashboard and the real server (`outreach-helper serve`, one worker, memory
+store) as processes on free loopback ports, warms the cache, then runs wrk against each
+path in turn and prints requests per second, p50/p99 latency and the ratio to `/healthz`.
+Absolute figures depend on the machine; the ratios, measured in one run, are what to quote.
+Needs `wrk` (Debian package `wrk`; installed when missing and running as root).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+@dataclass
+class Result:
+    name: str
+    path: str
+    rps: float
+    p50_ms: float
+    p99_ms: float
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def ensure_wrk() -> str:
+    path = shutil.which("wrk")
+    if path:
+        return path
+    if os.geteuid() == 0:
+        subprocess.run(["apt-get", "update", "-qq"], check=True)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
+        path = shutil.which("wrk")
+    if not path:
+        sys.exit("bench: wrk is needed (apt-get install wrk)")
+    return path
+
+
+def wait_ready(url: str, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1).status_code < 500:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} did not come up")
+
+
+@contextmanager
+def process(args: list[str], env: dict[str, str], ready_url: str):
+    proc = subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
+    try:
+        wait_ready(ready_url)
+        yield proc
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def _ms(value: str, unit: str) -> float:
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def run_wrk(wrk: str, url: str, duration: int, connections: int) -> tuple[float, float, float]:
+    out = subprocess.run(
+        [wrk, "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    pct = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+(?:us|ms|s))$", out, re.MULTILINE))
+    p50, p99 = (re.fullmatch(r"([\d.]+)(us|ms|s)", pct[k]).groups() for k in ("50", "99"))
+    if "Non-2xx" in out:
+        raise RuntimeError(f"wrk saw errors on {url}:\n{out}")
+    return rps, _ms(*p50), _ms(*p99)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds per path")
+    parser.add_argument("--connections", type=int, default=32)
+    args = parser.parse_args()
+    wrk = ensure_wrk()
+
+    fake_port, app_port = free_port(), free_port()
+    env = dict(os.environ, PYTHONPATH=f"{ROOT / 'src'}:{ROOT}")
+    env.pop("REDIS_URL", None)
+    env.pop("REDIS_HOST", None)
+    env.update(OUTREACH_BASE_URL=f"http://127.0.0.1:{fake_port}", LOG_LEVEL="WARNING")
+    base = f"http://127.0.0.1:{app_port}"
+    paths = [
+        ("trivial endpoint (/healthz)", "/healthz"),
+        ("user, warm", "/api/users/Ten_Courses"),
+        ("user ?enrich=true (10 courses), warm", "/api/users/Ten_Courses?enrich=true"),
+    ]
+    fake_cmd = [str(BIN / "python"), "-m", "tests.fakedash", "--port", str(fake_port)]
+    app_cmd = [str(BIN / "outreach-helper"), "serve", "--port", str(app_port), "--workers", "1"]
+    with (
+        process(fake_cmd, env, f"http://127.0.0.1:{fake_port}/user_stats.json?username=x"),
+        process(app_cmd, env, f"{base}/healthz"),
+    ):
+        for _, path in paths:
+            httpx.get(base + path, timeout=30).raise_for_status()
+        results = [
+            Result(name, path, *run_wrk(wrk, base + path, args.duration, args.connections))
+            for name, path in paths
+        ]
+
+    trivial = results[0].rps
+    print(f"\nwrk, {args.connections} connections, {args.duration} s per path, 1 worker, "
+          f"memory store, {os.cpu_count()} cores\n")  # fmt: skip
+    print(f"| {'path':<40} | {'req/s':>8} | {'p50 ms':>7} | {'p99 ms':>7} | {'vs trivial':>10} |")
+    print(f"|{'-' * 42}|{'-' * 10}|{'-' * 9}|{'-' * 9}|{'-' * 12}|")
+    for r in results:
+        print(f"| {r.name:<40} | {r.rps:>8.0f} | {r.p50_ms:>7.2f} | {r.p99_ms:>7.2f} "
+              f"| {r.rps / trivial:>10.2f} |")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The HTTP edge: routers, response models, problem-details errors, response headers."""

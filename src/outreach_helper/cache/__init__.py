@@ -1,0 +1,1 @@
+"""The stale-while-revalidate engine and the stores it keeps entries in."""

@@ -1,0 +1,90 @@
+"""Course roles: the upstream's integer codes and its English display labels.
+
+``user_stats.json`` only gives a translated label, ``users.json`` gives the code; both
+must agree on who is course staff (any role >= 1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+__all__ = [
+    "CAMPUS_VOLUNTEER",
+    "INSTRUCTOR",
+    "ONLINE_VOLUNTEER",
+    "STUDENT",
+    "WIKI_ED_STAFF",
+    "is_staff",
+    "role_code",
+    "role_name",
+    "summarize_roles",
+]
+
+STUDENT = 0
+INSTRUCTOR = 1
+CAMPUS_VOLUNTEER = 2
+ONLINE_VOLUNTEER = 3
+WIKI_ED_STAFF = 4
+
+_CODES_BY_LABEL: dict[str, int] = {
+    "student": STUDENT,
+    "participant": STUDENT,
+    "instructor": INSTRUCTOR,
+    "facilitator": INSTRUCTOR,
+    "campus volunteer": CAMPUS_VOLUNTEER,
+    "online volunteer": ONLINE_VOLUNTEER,
+    "wiki education staff": WIKI_ED_STAFF,
+    "staff": WIKI_ED_STAFF,
+}
+
+# The Outreach Dashboard calls instructors "Facilitator".
+_NAMES_BY_CODE: dict[int, str] = {
+    STUDENT: "Student",
+    INSTRUCTOR: "Facilitator",
+    CAMPUS_VOLUNTEER: "Campus Volunteer",
+    ONLINE_VOLUNTEER: "Online Volunteer",
+    WIKI_ED_STAFF: "Wiki Education Staff",
+}
+
+
+def role_code(label: str | None) -> int:
+    """Map an upstream role label to its code.
+
+    Upstream says anything but the student label is a staff role, so an unknown
+    non-empty label counts as INSTRUCTOR; a missing or blank label (or a non-string)
+    counts as STUDENT, so that missing data never makes someone a facilitator.
+    """
+    if not isinstance(label, str):
+        return STUDENT
+    key = " ".join(label.split()).casefold()
+    if not key:
+        return STUDENT
+    return _CODES_BY_LABEL.get(key, INSTRUCTOR)
+
+
+def role_name(code: int) -> str:
+    """Return the display name of a role code; unknown staff codes are "Staff"."""
+    name = _NAMES_BY_CODE.get(code)
+    if name is not None:
+        return name
+    return "Staff" if code >= 1 else "Student"
+
+
+def is_staff(code: int) -> bool:
+    """Course staff is every role above student."""
+    return code >= 1
+
+
+def summarize_roles(labels: Iterable[str | None]) -> tuple[bool, bool]:
+    """Return (is_instructor, is_student) for all of a user's enrollment labels.
+
+    A user can hold both at once (enrolled twice in one course, or in several courses).
+    """
+    is_instructor = False
+    is_student = False
+    for label in labels:
+        if is_staff(role_code(label)):
+            is_instructor = True
+        else:
+            is_student = True
+    return is_instructor, is_student

@@ -1,0 +1,65 @@
+"""MediaWiki username normalisation.
+
+The Dashboard looks users up by exact username, so every spelling a caller may send
+("pegCult", "PegCult_", " PegCult ") must become the one MediaWiki stores before it is
+used as a cache key or sent upstream.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = ["MAX_USERNAME_LENGTH", "InvalidUsername", "normalize_username"]
+
+MAX_USERNAME_LENGTH = 255
+
+# Characters MediaWiki never allows in a page title, hence in a username.
+_FORBIDDEN = frozenset("#<>[]|{}")
+
+# MediaWiki folds underscores and Unicode space separators (NBSP, en space, ideographic
+# space, ...) into one space, so a run of any of them is one space here too.
+_SPACE_RUN = re.compile(r"[_\s\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
+
+
+class InvalidUsername(ValueError):
+    """The input cannot be a MediaWiki username; the message says why in plain English."""
+
+
+def _check_characters(text: str) -> None:
+    """Reject control characters and U+FFFD, which mean garbage or a broken encoding."""
+    for char in text:
+        if char == "\ufffd":
+            raise InvalidUsername(
+                "username contains the replacement character U+FFFD (broken text encoding)"
+            )
+        if unicodedata.category(char) == "Cc":
+            raise InvalidUsername(f"username contains a control character: U+{ord(char):04X}")
+        if char in _FORBIDDEN:
+            raise InvalidUsername(f"username contains a character MediaWiki forbids: {char!r}")
+
+
+def normalize_username(raw: str) -> str:
+    """Return the username as MediaWiki stores it, or raise InvalidUsername.
+
+    Underscores become spaces, runs of spaces collapse, the ends are trimmed and the
+    first character is upper-cased (MediaWiki's only case folding; the rest is
+    case-sensitive). Control characters are rejected anywhere, even at the ends, so that
+    "Name\\n" is an error rather than silently another user.
+    """
+    if not isinstance(raw, str):
+        raise InvalidUsername("username must be text")
+    _check_characters(raw)
+    name = _SPACE_RUN.sub(" ", raw).strip()
+    if not name:
+        raise InvalidUsername("username must not be empty")
+    first = name[0]
+    upper = first.upper()
+    # 'ß'.upper() is 'SS': MediaWiki keeps such characters as they are.
+    if len(upper) == 1:
+        name = upper + name[1:]
+    if len(name) > MAX_USERNAME_LENGTH:
+        raise InvalidUsername(
+            f"username must be at most {MAX_USERNAME_LENGTH} characters long (got {len(name)})"
+        )
+    return name

@@ -1,0 +1,63 @@
+"""Every environment variable the service reads, in one place.
+
+The names of the first block are a fixed contract (existing deployments set them); the
+rest are tuning knobs with defaults that suit Toolforge.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, PositiveFloat, PositiveInt, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Configuration from the environment (case-insensitive names, all optional)."""
+
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore")
+
+    # --- fixed contract (design.md) ---------------------------------------------------
+    outreach_base_url: str = "https://outreachdashboard.wmflabs.org"
+    redis_url: str | None = None
+    redis_host: str | None = None
+    redis_port: PositiveInt = 6379
+    redis_key_prefix: str = "outreach-helper:"
+    user_cache_ttl: PositiveInt = 3600
+    course_cache_ttl: PositiveInt = 86400
+    course_users_cache_ttl: PositiveInt = 3600
+    not_found_cache_ttl: PositiveInt = 600
+    stale_if_error_ttl: int = Field(default=604800, ge=0)
+
+    # --- tuning ------------------------------------------------------------------------
+    # How long past freshness an entry is answered at once while it is refreshed in the
+    # background; older entries are refetched in the foreground (and still served if that
+    # fails, up to stale_if_error_ttl).
+    stale_while_revalidate_ttl: int = Field(default=86400, ge=0)
+    # Who to contact about our traffic; goes into the User-Agent Wikimedia asks for.
+    contact: str = "https://outreach-helper.toolforge.org/"
+    # Requests in flight to the Dashboard at once, per process.
+    upstream_max_in_flight: PositiveInt = 8
+    upstream_connect_timeout: PositiveFloat = 5.0
+    # The whole upstream request, including waiting for a slot under the in-flight cap.
+    upstream_deadline: PositiveFloat = 60.0
+    # How long an API caller waits for an upstream fetch; a slower fetch carries on in the
+    # background and fills the cache for the next caller.
+    foreground_timeout: PositiveFloat = 10.0
+    # Bound on every Redis command so that a hung Redis cannot hang a request.
+    redis_timeout: PositiveFloat = 1.0
+    # Entries the in-process memory store keeps before evicting the least recently used.
+    memory_max_entries: PositiveInt = 20000
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _base_url_without_trailing_slash(self) -> Settings:
+        self.outreach_base_url = self.outreach_base_url.rstrip("/")
+        return self
+
+    @property
+    def effective_redis_url(self) -> str | None:
+        """REDIS_URL wins; REDIS_HOST/REDIS_PORT is the older Toolforge style."""
+        if self.redis_url:
+            return self.redis_url
+        if self.redis_host:
+            return f"redis://{self.redis_host}:{self.redis_port}/0"
+        return None

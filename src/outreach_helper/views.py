@@ -1,0 +1,93 @@
+"""Stored records -> answer bodies. Pure: the time is an argument, nothing is fetched.
+
+Time-dependent fields (`active`, `active_event`) are computed here, at answer time, from
+the stored dates; they are never stored.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from outreach_helper.domain.roles import role_name, summarize_roles
+from outreach_helper.domain.rosters import split_roster, staff_usernames
+from outreach_helper.domain.windows import within_window
+
+DATE_FIELDS = ("start", "end", "timeline_start", "timeline_end")
+
+
+def activity(course: dict[str, Any], now: datetime) -> dict[str, bool | None]:
+    """`active` = tracking window contains now; `active_event` = event window does."""
+    return {
+        "active": within_window(course.get("start"), course.get("end"), now),
+        "active_event": within_window(
+            course.get("timeline_start"), course.get("timeline_end"), now
+        ),
+    }
+
+
+def enrichment(
+    course: dict[str, Any] | None, roster: list[dict[str, Any]] | None, now: datetime
+) -> dict[str, Any]:
+    """The enriched fields of one enrollment; None where the course could not be read."""
+    fields: dict[str, Any] = dict.fromkeys(DATE_FIELDS)
+    fields.update(active=None, active_event=None)
+    if course is not None:
+        fields.update({name: course.get(name) for name in DATE_FIELDS})
+        fields.update(activity(course, now))
+    fields["staff"] = staff_usernames(roster) if roster is not None else None
+    return fields
+
+
+def user_view(
+    username: str,
+    record: dict[str, Any],
+    now: datetime,
+    enrichments: dict[str, tuple[dict[str, Any] | None, list[dict[str, Any]] | None]] | None = None,
+) -> dict[str, Any]:
+    """The user answer; with `enrichments` (slug -> (course, roster)) each course gains
+    its dates, activity and staff."""
+    courses = []
+    for enrollment in record["courses"]:
+        course = dict(enrollment)
+        if enrichments is not None:
+            details, roster = enrichments.get(enrollment.get("course_slug") or "", (None, None))
+            course.update(enrichment(details, roster, now))
+        courses.append(course)
+    is_instructor, is_student = summarize_roles(c.get("user_role") for c in record["courses"])
+    return {
+        "username": username,
+        "courses": courses,
+        "is_instructor": is_instructor,
+        "is_student": is_student,
+        "max_project": record.get("max_project"),
+    }
+
+
+def course_view(record: dict[str, Any], now: datetime, dashboard_url: str) -> dict[str, Any]:
+    """Trimmed course details plus activity and a link to the course's Dashboard page."""
+    body = dict(record)
+    body.update(activity(record, now))
+    body["dashboard_url"] = dashboard_url
+    return body
+
+
+def roster_row_view(row: dict[str, Any]) -> dict[str, Any]:
+    code = row.get("role") or 0
+    return {
+        "username": row["username"],
+        "role": code,
+        "role_name": role_name(code),
+        "role_description": row.get("role_description"),
+        "enrolled_at": row.get("enrolled_at"),
+    }
+
+
+def roster_view(slug: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The roster split into facilitators (role >= 1) and participants, one row a person."""
+    facilitators, participants = split_roster(rows)
+    return {
+        "course_slug": slug,
+        "facilitators": [roster_row_view(row) for row in facilitators],
+        "participants": [roster_row_view(row) for row in participants],
+    }

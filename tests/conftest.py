@@ -1,0 +1,88 @@
+"""Fixtures: the fake Dashboard, a private Redis, and our app served over real HTTP."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+
+import httpx
+import pytest
+
+from outreach_helper.settings import Settings
+from tests.fakedash.server import FakeDashboard
+from tests.servers import AppServer, FakeClock, RedisServer
+
+
+@pytest.fixture(scope="session")
+def fake_server() -> Iterator[FakeDashboard]:
+    with FakeDashboard() as server:
+        yield server
+
+
+@pytest.fixture
+def fake(fake_server: FakeDashboard) -> Iterator[FakeDashboard]:
+    """The fake Dashboard with zeroed counters and default knobs for each test."""
+    fake_server.reset_knobs()
+    fake_server.reset()
+    yield fake_server
+    fake_server.reset_knobs()
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    server = RedisServer().start()
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture
+def make_settings(fake: FakeDashboard, redis_server: RedisServer) -> Callable[..., Settings]:
+    """Settings pointing at the fake; `store="redis"` uses the private Redis under a
+    prefix of the test's own."""
+
+    def build(store: str = "memory", **overrides: object) -> Settings:
+        values: dict[str, object] = {
+            "outreach_base_url": fake.base_url,
+            "contact": "tests@example.org",
+            "redis_key_prefix": f"test-{uuid.uuid4().hex}:",
+            "redis_url": None,
+            "redis_host": None,
+        }
+        if store == "redis":
+            values["redis_url"] = redis_server.url
+        values.update(overrides)
+        return Settings(_env_file=None, **values)
+
+    return build
+
+
+@pytest.fixture
+def make_app(make_settings: Callable[..., Settings]) -> Iterator[Callable[..., AppServer]]:
+    """Starts app servers on demand; all are stopped at the end of the test."""
+    started: list[AppServer] = []
+
+    def build(store: str = "memory", clock: FakeClock | None = None, **overrides) -> AppServer:
+        server = AppServer(make_settings(store, **overrides), clock).start()
+        started.append(server)
+        return server
+
+    yield build
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture(params=["memory", "redis"])
+def store_kind(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def app(make_app: Callable[..., AppServer], store_kind: str) -> AppServer:
+    """Our app on the memory store and on Redis (each test runs on both)."""
+    return make_app(store_kind)
+
+
+@pytest.fixture
+async def client(app: AppServer) -> httpx.AsyncClient:
+    async with httpx.AsyncClient(base_url=app.base_url, timeout=30) as http:
+        yield http

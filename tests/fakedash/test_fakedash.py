@@ -1,0 +1,431 @@
+"""Self-test of the fake Outreach Dashboard: if these fail, integration tests lie."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import quote
+
+import httpx
+import orjson
+import pytest
+
+from tests.fakedash import dataset as ds
+from tests.fakedash.dataset import Dataset, build_dataset
+from tests.fakedash.server import FakeDashboard
+
+ROOT = Path(__file__).resolve().parents[2]
+JSON_TYPE = "application/json; charset=utf-8"
+
+
+def course_path(slug: str, endpoint: str = "course.json") -> str:
+    """The upstream path for a slug, each part percent-encoded as one segment."""
+    school, title = slug.split("/")
+    return f"/courses/{quote(school, safe='')}/{quote(title, safe='')}/{endpoint}"
+
+
+@pytest.fixture(scope="module")
+def fake() -> FakeDashboard:
+    with FakeDashboard() as server:
+        yield server
+
+
+@pytest.fixture(autouse=True)
+def clean(fake: FakeDashboard) -> None:
+    """Each test starts with zero counters and no latency or failures."""
+    fake.reset_knobs()
+    fake.reset()
+
+
+@pytest.fixture
+def client(fake: FakeDashboard) -> httpx.Client:
+    with httpx.Client(base_url=fake.base_url, timeout=5) as http:
+        yield http
+
+
+# --- the dataset -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def data(fake: FakeDashboard) -> Dataset:
+    return fake.dataset
+
+
+def test_enrollment_counts_match_the_docstring(data: Dataset) -> None:
+    assert data.details_for(ds.NOBODY) == []
+    assert data.slugs_for(ds.ZOE) == [ds.SLUG_ACTIVE]
+    assert data.slugs_for(ds.ADA) == [ds.SLUG_ACTIVE, ds.SLUG_TRACKING]
+    assert sorted(data.slugs_for(ds.FORTY)) == sorted(ds.FORTY_SLUGS)
+    assert sorted(data.slugs_for(ds.TEN)) == sorted(ds.TEN_SLUGS)
+    assert len(data.details_for(ds.FORTY)) == 40
+
+
+def test_duplicated_enrollment_appears_twice(data: Dataset) -> None:
+    rows = data.details_for(ds.OBRIEN)
+    ampersand = [row["user_role"] for row in rows if row["course_slug"] == ds.SLUG_AMPERSAND]
+    assert sorted(ampersand) == ["Instructor", "Student"]
+    assert data.slugs_for(ds.OBRIEN) == [ds.SLUG_ACTIVE, ds.SLUG_AMPERSAND]
+
+
+def test_private_courses_are_left_out_of_courses_details(data: Dataset) -> None:
+    assert ds.OBRIEN in {row["username"] for row in data.roster(ds.SLUG_PRIVATE)}
+    assert all(ds.SLUG_PRIVATE not in data.slugs_for(user) for user in data.users)
+    assert ds.SLUG_PRIVATE in data.private
+
+
+def test_roles_labels_and_counts_vary_like_upstream(data: Dataset) -> None:
+    rows = [row for payload in data.users.values() for row in payload["courses_details"]]
+    assert {row["user_role"] for row in rows} == set(ds.ROLE_LABELS.values())
+    assert {type(row["user_count"]) for row in rows} == {int, str}
+    course_ids = {course["course"]["id"] for course in data.courses.values()}
+    assert not course_ids & {row["course_id"] for row in rows}  # enrollment ids, not course ids
+
+
+def test_rosters_have_duplicates_blanks_and_sensitive_fields(data: Dataset) -> None:
+    active = [row["username"] for row in data.roster(ds.SLUG_ACTIVE)]
+    assert active.count(ds.ADA) == 2
+    descriptions = {
+        row["role_description"]
+        for roster in data.rosters.values()
+        for row in roster["course"]["users"]
+    }
+    assert {None, ""} <= descriptions
+    elodie = next(row for row in data.roster(ds.SLUG_TRACKING) if row["username"] == ds.ELODIE)
+    assert elodie["real_name"] and elodie["email"]
+    assert data.facilitators_of(ds.SLUG_ACTIVE) == [ds.ADA, ds.CHIDI]
+    assert ds.ADA not in data.participants_of(ds.SLUG_ACTIVE)  # highest role wins
+
+
+def test_courses_keep_the_fields_the_service_must_strip(data: Dataset) -> None:
+    for slug in data.courses:
+        course = data.course(slug)
+        assert course["passcode"] == "****"
+        assert course["flags"]["update_logs"] and course["updates"] and course["course_stats"]
+        assert {"canUploadSyllabus", "requestedAccounts", "survey_notifications"} <= course.keys()
+
+
+def test_course_states_are_relative_to_now(data: Dataset) -> None:
+    now = data.now
+
+    def window(slug: str, start: str, end: str) -> tuple[datetime, datetime]:
+        course = data.course(slug)
+        return datetime.fromisoformat(course[start]), datetime.fromisoformat(course[end])
+
+    start, end = window(ds.SLUG_ACTIVE, "start", "end")
+    event_start, event_end = window(ds.SLUG_ACTIVE, "timeline_start", "timeline_end")
+    assert start < now < end and event_start < now < event_end
+    start, end = window(ds.SLUG_TRACKING, "start", "end")
+    assert start < now < end and window(ds.SLUG_TRACKING, "timeline_start", "timeline_end")[1] < now
+    assert window(ds.SLUG_ENDED, "start", "end")[1] < now and data.course(ds.SLUG_ENDED)["ended"]
+    assert now < window(ds.SLUG_FUTURE, "start", "end")[0]
+    undated = data.course(ds.SLUG_UNDATED)
+    assert undated["timeline_start"] is None and "timeline_end" not in undated
+    assert [data.is_active(slug) for slug in ds.FORTY_SLUGS[:4]] == [True, True, False, False]
+
+
+def test_every_date_follows_now_even_in_another_year() -> None:
+    now = datetime(2047, 3, 9, 15, 30, tzinfo=UTC)
+    data = build_dataset(now)
+    stamps = re.findall(rb'"(\d{4})-\d\d-\d\dT', _dump(data))
+    assert stamps and all(abs(int(year) - 2047) <= 8 for year in stamps)  # registered_at: -7y
+    assert data.is_active(ds.SLUG_ACTIVE) and not data.is_active(ds.SLUG_ENDED)
+
+
+def _dump(data: Dataset) -> bytes:
+    return orjson.dumps([data.users, data.courses, data.rosters])
+
+
+# --- the endpoints ---------------------------------------------------------------------------
+
+
+def test_user_stats_has_the_sample_shape(client: httpx.Client) -> None:
+    response = client.get("/user_stats.json", params={"username": "Ada Example"})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == JSON_TYPE
+    body = response.json()
+    assert set(body) == {
+        "user_recent_uploads",
+        "courses_details",
+        "as_instructor",
+        "by_students",
+        "as_student",
+        "max_project",
+    }
+    assert body["courses_details"][0]["course_slug"] == ds.SLUG_ACTIVE
+
+
+@pytest.mark.parametrize("sent", ["Ada_Example", "Ada Example", "Ada+Example"])
+def test_underscores_and_plus_read_as_spaces(client: httpx.Client, sent: str) -> None:
+    response = client.get(f"/user_stats.json?username={quote(sent, safe='+')}")
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("name", [ds.ZOE, ds.OBRIEN, ds.STAFFER, ds.NOBODY])
+def test_unusual_usernames_are_found(client: httpx.Client, data: Dataset, name: str) -> None:
+    response = client.get("/user_stats.json", params={"username": name.replace(" ", "_")})
+    assert response.status_code == 200
+    assert response.json()["courses_details"] == data.details_for(name)
+
+
+@pytest.mark.parametrize(
+    "query", ["?username=Does_Not_Exist", "?username=ada_Example", "?username=", ""]
+)
+def test_unknown_or_missing_username_is_404_json(client: httpx.Client, query: str) -> None:
+    response = client.get(f"/user_stats.json{query}")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == JSON_TYPE
+    assert response.json() == {"error": "User not found"}
+
+
+def test_every_public_course_and_roster_answers(client: httpx.Client, data: Dataset) -> None:
+    for slug in data.public_slugs:
+        course = client.get(course_path(slug))
+        roster = client.get(course_path(slug, "users.json"))
+        assert course.status_code == roster.status_code == 200, slug
+        assert course.headers["content-type"] == JSON_TYPE
+        assert course.json()["course"]["slug"] == slug
+        assert roster.json() == data.rosters[slug]
+
+
+def test_percent_encoded_unicode_slug(client: httpx.Client, fake: FakeDashboard) -> None:
+    raw = (
+        "/courses/Biblioth%C3%A8que_d%27Exemple"
+        "/Art%2BFeminism_%C3%89dit-a-thon_%282025%29/course.json"
+    )
+    response = client.get(raw)
+    assert response.status_code == 200
+    assert response.json()["course"]["title"] == "Art+Feminism Édit-a-thon"
+    assert fake.requests[-1].raw_path == raw  # recorded exactly as sent
+
+
+def test_unencoded_special_characters_work_too(client: httpx.Client) -> None:
+    """httpx leaves ',', '(', "'", '&' and '+' alone in paths; the upstream accepts both."""
+    for slug in (ds.SLUG_ENDED, ds.SLUG_AMPERSAND, ds.SLUG_TRACKING):
+        assert client.get(f"/courses/{slug}/users.json").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        course_path(ds.SLUG_PRIVATE),
+        course_path(ds.SLUG_PRIVATE, "users.json"),
+        course_path(ds.UNKNOWN_SLUG),
+        course_path(ds.UNKNOWN_SLUG, "users.json"),
+        "/courses/Misc_Events%2FUndated_Meetup_(TBD)/x/course.json",  # an encoded slash
+        "/courses/Misc_Events/Undated_Meetup_(TBD)",
+        "/anything/else",
+    ],
+)
+def test_private_unknown_or_odd_paths_are_404_html(client: httpx.Client, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert "<html" in response.text
+
+
+def test_requests_are_counted_per_endpoint(client: httpx.Client, fake: FakeDashboard) -> None:
+    client.get("/user_stats.json", params={"username": ds.ADA}, headers={"User-Agent": "T/1"})
+    client.get(course_path(ds.SLUG_ACTIVE))
+    client.get(course_path(ds.SLUG_PRIVATE, "users.json"))
+    client.get("/courses/a%2Fb/c/course.json")
+    client.get("/robots.txt")
+    client.post("/user_stats.json")
+    assert fake.counts == {"user_stats": 1, "course": 2, "users": 1, "other": 2}
+    first = fake.requests[0]
+    assert first.headers["user-agent"] == "T/1"
+    assert first.query_string == "username=Ada+Example"
+    assert first.params == {"username": ds.ADA} and first.target == ds.ADA
+    assert fake.requests_for("course")[0].target == ds.SLUG_ACTIVE
+    assert [r.endpoint for r in fake.requests_for("users")] == ["users"]
+
+
+def test_reset_keeps_the_knobs(fake: FakeDashboard, client: httpx.Client) -> None:
+    fake.latency = 0.01
+    client.get("/robots.txt")
+    fake.reset()
+    assert fake.counts["other"] == 0 and fake.requests == [] and fake.max_in_flight == 0
+    assert fake.latency == 0.01
+    fake.reset_knobs()
+    assert fake.latency == 0 and fake.fail_mode is None
+
+
+def test_data_can_change_while_running(fake: FakeDashboard, client: httpx.Client) -> None:
+    payload = {**fake.dataset.users[ds.NOBODY], "max_project": "wikidata"}
+    fake.set_user("New Person", payload)
+    assert client.get("/user_stats.json?username=New_Person").json()["max_project"] == "wikidata"
+    fake.set_user("New Person", None)
+    assert client.get("/user_stats.json?username=New_Person").status_code == 404
+    fake.set_private(ds.SLUG_PRIVATE, False)
+    try:
+        assert client.get(course_path(ds.SLUG_PRIVATE)).status_code == 200
+    finally:
+        fake.set_private(ds.SLUG_PRIVATE)
+    fake.set_course("X/Y_(Z)", {"course": {"id": 1}})
+    assert client.get("/courses/X/Y_(Z)/users.json").json() == {"course": {"users": []}}
+    fake.set_course("X/Y_(Z)", None)
+    assert client.get("/courses/X/Y_(Z)/course.json").status_code == 404
+
+
+# --- latency and concurrency -----------------------------------------------------------------
+
+
+async def test_latency_does_not_serialize_requests(fake: FakeDashboard) -> None:
+    fake.latency = 0.2
+    async with httpx.AsyncClient(base_url=fake.base_url) as http:
+        started = time.monotonic()
+        responses = await asyncio.gather(
+            *(http.get(course_path(ds.SLUG_ACTIVE)) for _ in range(10))
+        )
+        elapsed = time.monotonic() - started
+    assert all(r.status_code == 200 for r in responses)
+    assert fake.max_in_flight == 10 and fake.in_flight == 0
+    assert 0.2 <= elapsed < 1.0
+
+
+async def test_a_hundred_concurrent_connections(fake: FakeDashboard) -> None:
+    fake.latency = 0.3
+    limits = httpx.Limits(max_connections=100)
+    async with httpx.AsyncClient(base_url=fake.base_url, limits=limits, timeout=10) as http:
+        started = time.monotonic()
+        paths = [f"/user_stats.json?username={ds.FORTY}" for _ in range(100)]
+        responses = await asyncio.gather(*(http.get(path) for path in paths))
+        elapsed = time.monotonic() - started
+    assert {r.status_code for r in responses} == {200}
+    assert fake.max_in_flight == 100 and fake.counts["user_stats"] == 100
+    assert elapsed < 3
+
+
+def test_endpoint_latency_applies_to_one_endpoint(
+    fake: FakeDashboard, client: httpx.Client
+) -> None:
+    fake.endpoint_latency["course"] = 0.3
+    started = time.monotonic()
+    client.get("/user_stats.json?username=Ada_Example")
+    fast = time.monotonic() - started
+    client.get(course_path(ds.SLUG_ACTIVE))
+    slow = time.monotonic() - started - fast
+    assert fast < 0.2 <= 0.3 <= slow
+
+
+async def test_wait_for_requests_async(fake: FakeDashboard) -> None:
+    async with httpx.AsyncClient(base_url=fake.base_url) as http:
+        task = asyncio.create_task(http.get(course_path(ds.SLUG_ACTIVE, "users.json")))
+        await fake.wait_for_requests_async(1, "users")
+        await task
+    with pytest.raises(TimeoutError, match="expected 2 users requests"):
+        fake.wait_for_requests(2, "users", timeout=0.05)
+
+
+# --- failures --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("mode", "status", "content_type"),
+    [
+        ("500", 500, "text/html"),
+        ("503", 503, "text/html"),
+        ("html", 200, "text/html"),
+        ("bad_json", 200, JSON_TYPE),
+        ("invalid_json", 200, JSON_TYPE),
+    ],
+)
+def test_fail_modes(
+    fake: FakeDashboard, client: httpx.Client, mode: str, status: int, content_type: str
+) -> None:
+    fake.fail_mode = mode
+    for path in ("/user_stats.json?username=Ada_Example", course_path(ds.SLUG_ACTIVE)):
+        response = client.get(path)
+        assert response.status_code == status
+        assert response.headers["content-type"].startswith(content_type)
+        assert "retry-after" not in response.headers
+    if mode == "bad_json":
+        assert client.get(course_path(ds.SLUG_ACTIVE)).json() == {"unexpected": 1}
+        assert client.get("/user_stats.json?username=Ada_Example").json() == []
+    if mode == "invalid_json":
+        with pytest.raises(ValueError):
+            response.json()
+
+
+@pytest.mark.parametrize("mode", ["500", "503"])
+def test_retry_after(fake: FakeDashboard, client: httpx.Client, mode: str) -> None:
+    fake.fail_mode, fake.retry_after = mode, 30
+    assert client.get(course_path(ds.SLUG_ACTIVE)).headers["retry-after"] == "30"
+
+
+def test_fail_endpoints_limits_the_failure(fake: FakeDashboard, client: httpx.Client) -> None:
+    fake.fail_mode, fake.fail_endpoints = "500", {"course"}
+    assert client.get(course_path(ds.SLUG_ACTIVE)).status_code == 500
+    assert client.get(course_path(ds.SLUG_ACTIVE, "users.json")).status_code == 200
+    assert client.get("/user_stats.json?username=Ada_Example").status_code == 200
+
+
+def test_bad_knob_values_are_refused(fake: FakeDashboard) -> None:
+    with pytest.raises(ValueError, match="fail_mode"):
+        fake.fail_mode = "timeout"
+    with pytest.raises(ValueError, match="unknown endpoints"):
+        fake.fail_endpoints = {"courses"}
+
+
+def test_hang_lasts_until_the_knob_changes(fake: FakeDashboard, client: httpx.Client) -> None:
+    fake.fail_mode = "hang"
+    with pytest.raises(httpx.ReadTimeout):
+        client.get(course_path(ds.SLUG_ACTIVE), timeout=0.3)
+    threading.Timer(0.3, setattr, (fake, "fail_mode", None)).start()
+    started = time.monotonic()
+    assert client.get(course_path(ds.SLUG_ACTIVE)).status_code == 200
+    assert time.monotonic() - started >= 0.25
+
+
+def test_stop_does_not_wait_for_hanging_or_slow_requests() -> None:
+    fake = FakeDashboard().start()
+    fake.fail_mode, fake.endpoint_latency = "hang", {"course": 30}
+    for path in ("/user_stats.json?username=Ada_Example", course_path(ds.SLUG_ACTIVE)):
+        threading.Thread(target=_get_quietly, args=(fake.base_url + path,), daemon=True).start()
+    fake.wait_for_requests(2)
+    started = time.monotonic()
+    fake.stop()
+    assert time.monotonic() - started < 2
+    assert fake.in_flight == 0
+
+
+def _get_quietly(url: str) -> None:
+    with contextlib.suppress(httpx.HTTPError):  # the server stops under it
+        httpx.get(url, timeout=10)
+
+
+def test_down_refuses_then_up_listens_on_the_same_port() -> None:
+    with FakeDashboard() as fake:
+        base_url = fake.base_url
+        assert httpx.get(base_url + "/user_stats.json?username=Ada_Example").status_code == 200
+        fake.down()
+        assert not fake.is_up
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(base_url + "/user_stats.json?username=Ada_Example")
+        fake.up()
+        assert fake.base_url == base_url
+        assert httpx.get(base_url + "/user_stats.json?username=Ada_Example").status_code == 200
+        assert fake.counts["user_stats"] == 2  # counters survive down/up
+
+
+def test_main_module_serves_in_the_foreground() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tests.fakedash", "--port", "0", "--latency", "0.01"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = process.stdout.readline()
+        base_url = re.search(r"http://\S+", line).group(0)
+        assert httpx.get(base_url + "/user_stats.json?username=Ada_Example").status_code == 200
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=10)
+    assert "'user_stats': 1" in output
