@@ -387,7 +387,11 @@ async def test_redis_holds_trimmed_entries_with_expiries(
         assert (await http.get("/api/users/Does_Not_Exist")).status_code == 404
     prefix = app.settings.redis_key_prefix
     r = redis.Redis.from_url(redis_server.url)
-    keys = sorted(k.decode() for k in r.scan_iter(match=prefix + "*"))
+    every_key = sorted(k.decode() for k in r.scan_iter(match=prefix + "*"))
+    for key in every_key:  # entries, their meta and the purge index alike
+        assert r.pttl(key) > 0, key
+    bookkeeping = ("meta:", "lease:", "backoff:", "index")
+    keys = [k for k in every_key if not k.removeprefix(prefix).startswith(bookkeeping)]
     assert keys == sorted(
         [f"{prefix}user:Ada Example", f"{prefix}user:Does Not Exist"]
         + [f"{prefix}{kind}:{slug}" for kind in ("course", "roster")

@@ -35,7 +35,7 @@ class Upstream:
         self.result = result if result is not None else Found({"v": 1})
         self.delay = delay
 
-    async def __call__(self):
+    async def __call__(self, options=None):
         self.calls += 1
         await asyncio.sleep(self.delay)
         if isinstance(self.result, Exception):
