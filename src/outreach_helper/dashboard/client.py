@@ -195,10 +195,11 @@ class DashboardClient:
     ) -> Outcome:
         """One request, through the endpoint's breaker, with logging and /health figures."""
         breaker = self.breakers[endpoint]
-        breaker.allow()  # raises CircuitOpen: nothing is sent, nothing to record
         started = time.perf_counter()
         try:
             outcome = await self._request(endpoint, path, trim, options.validators, params)
+        except CircuitOpen:
+            raise  # nothing was sent: nothing to record
         except UpstreamError as error:
             breaker.failure()
             self.last_failure_at, self.last_error = time.time(), f"{endpoint}: {error.detail}"
@@ -233,6 +234,9 @@ class DashboardClient:
             headers["If-Modified-Since"] = validators.last_modified
         try:
             async with asyncio.timeout(self._deadline), self._slots:
+                # Asked with a slot in hand, so that calls queued behind the cap while the
+                # first ones fail are refused once the circuit opens.
+                self.breakers[endpoint].allow()
                 self.sent[endpoint] += 1
                 response = await self._http.get(path, params=params, headers=headers)
         except (TimeoutError, httpx.TimeoutException) as error:
