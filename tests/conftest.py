@@ -35,6 +35,14 @@ def redis_server() -> Iterator[RedisServer]:
     server.cleanup()
 
 
+@pytest.fixture(scope="session")
+def toolforge_redis() -> Iterator[RedisServer]:
+    """A Redis that refuses KEYS, SCAN, FLUSHDB, FLUSHALL and CONFIG, as Toolforge's does."""
+    server = RedisServer(toolforge=True).start()
+    yield server
+    server.cleanup()
+
+
 @pytest.fixture
 def make_settings(fake: FakeDashboard, redis_server: RedisServer) -> Callable[..., Settings]:
     """Settings pointing at the fake; `store="redis"` uses the private Redis under a

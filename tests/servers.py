@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -79,10 +80,15 @@ class AppServer:
         self.stop()
 
 
-class RedisServer:
-    """A throw-away redis-server on a free port, which tests may stop and restart."""
+# What Toolforge's shared Redis refuses; `RedisServer(toolforge=True)` refuses them too.
+TOOLFORGE_DISABLED = ("KEYS", "SCAN", "FLUSHDB", "FLUSHALL", "CONFIG")
 
-    def __init__(self) -> None:
+
+class RedisServer:
+    """A throw-away redis-server on a free port, which tests may stop and restart (on the
+    same port), or pause (SIGSTOP: it accepts connections and never answers)."""
+
+    def __init__(self, *, toolforge: bool = False) -> None:
         binary = shutil.which("redis-server")
         if binary is None:
             raise RuntimeError("redis-server is not installed (scripts/test installs it)")
@@ -91,11 +97,14 @@ class RedisServer:
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self._dir = tempfile.mkdtemp(prefix="outreach-helper-redis-")
         self._process: subprocess.Popen[bytes] | None = None
+        self._extra: list[str] = []
+        for command in TOOLFORGE_DISABLED if toolforge else ():
+            self._extra += ["--rename-command", command, ""]
 
     def start(self) -> RedisServer:
         self._process = subprocess.Popen(
             [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", self._dir],
+             "--appendonly", "no", "--dir", self._dir, *self._extra],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         deadline = time.monotonic() + 10
@@ -113,9 +122,19 @@ class RedisServer:
 
     def stop(self) -> None:
         if self._process is not None:
+            self.resume()
             self._process.terminate()
             self._process.wait(timeout=10)
             self._process = None
+
+    def pause(self) -> None:
+        """Freeze the server: connections hang, as with an overloaded or stuck Redis."""
+        if self._process is not None:
+            self._process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        if self._process is not None:
+            self._process.send_signal(signal.SIGCONT)
 
     def cleanup(self) -> None:
         self.stop()

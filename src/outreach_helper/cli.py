@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import copy
 import logging
 import os
 import sys
+from typing import Any
 
 from outreach_helper.settings import Settings
 
@@ -19,19 +21,34 @@ def _port_default() -> int:
         sys.exit(f"outreach-helper: PORT must be a number, got {raw!r}")
 
 
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def _log_config(level: str) -> dict[str, Any]:
+    """uvicorn's logging plus a root handler for ours. uvicorn applies it in every worker
+    process too; a basicConfig in this process alone would leave workers silent below
+    WARNING."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["app"] = {"format": LOG_FORMAT}
+    config["handlers"]["app"] = {"class": "logging.StreamHandler", "formatter": "app"}
+    config["root"] = {"handlers": ["app"], "level": level.upper()}
+    return config
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     settings = Settings()
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logging.basicConfig(level=settings.log_level.upper(), format=LOG_FORMAT)
     uvicorn.run(
         "outreach_helper.main:app",
         host=args.host,
         port=args.port,
         workers=args.workers,
         log_level=settings.log_level.lower(),
+        log_config=_log_config(settings.log_level),
         # Access logs would carry client addresses; we never log those.
         access_log=False,
         proxy_headers=True,

@@ -13,7 +13,8 @@ from fastapi import FastAPI
 from outreach_helper import __version__
 from outreach_helper.api import courses, health, users
 from outreach_helper.api.errors import install_error_handlers
-from outreach_helper.cache.engine import SWRCache, Windows
+from outreach_helper.cache.backoff import BackoffPolicy
+from outreach_helper.cache.engine import Policy, SWRCache, Windows
 from outreach_helper.cache.fallback import FallbackStore
 from outreach_helper.cache.memory import MemoryStore
 from outreach_helper.cache.redis_store import RedisStore
@@ -32,7 +33,16 @@ def build_store(settings: Settings) -> Store:
     if url is None:
         return memory
     redis = RedisStore(url, prefix=settings.redis_key_prefix, timeout=settings.redis_timeout)
-    return FallbackStore(redis, memory)
+    return FallbackStore(redis, memory, retry_interval=settings.redis_retry_interval)
+
+
+def build_policy(settings: Settings) -> Policy:
+    return Policy(
+        lease_ttl=settings.fetch_lease_ttl,
+        backoff=BackoffPolicy(base=settings.backoff_base, cap=settings.backoff_cap),
+        early_refresh_beta=settings.early_refresh_beta,
+        expiry_jitter=settings.expiry_jitter,
+    )
 
 
 def create_app(
@@ -47,14 +57,18 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = build_store(settings)
-        client = DashboardClient(settings, transport=transport)
+        client = DashboardClient(settings, transport=transport, clock=clock)
         windows = Windows(
             stale_while_revalidate=settings.stale_while_revalidate_ttl,
             stale_if_error=settings.stale_if_error_ttl,
             not_found_ttl=settings.not_found_cache_ttl,
         )
         cache = SWRCache(
-            store, windows, foreground_timeout=settings.foreground_timeout, clock=clock
+            store,
+            windows,
+            foreground_timeout=settings.foreground_timeout,
+            policy=build_policy(settings),
+            clock=clock,
         )
         app.state.settings = settings
         app.state.store = store

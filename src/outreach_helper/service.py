@@ -62,7 +62,7 @@ class HelperService:
 
     async def _user(self, username: str) -> Lookup:
         lookup = await self._cache.get(
-            self.user_kind, username, lambda: self._client.user_stats(username)
+            self.user_kind, username, lambda how: self._client.user_stats(username, how)
         )
         if not lookup.found:
             raise NotFoundError("user", username)
@@ -70,7 +70,9 @@ class HelperService:
 
     async def _course(self, school: str, title: str) -> Lookup:
         lookup = await self._cache.get(
-            self.course_kind, course_key(school, title), lambda: self._client.course(school, title)
+            self.course_kind,
+            course_key(school, title),
+            lambda how: self._client.course(school, title, how),
         )
         if not lookup.found:
             raise NotFoundError("course", course_key(school, title))
@@ -80,7 +82,7 @@ class HelperService:
         lookup = await self._cache.get(
             self.roster_kind,
             course_key(school, title),
-            lambda: self._client.course_users(school, title),
+            lambda how: self._client.course_users(school, title, how),
         )
         if not lookup.found:
             raise NotFoundError("course", course_key(school, title))

@@ -44,6 +44,28 @@ class Settings(BaseSettings):
     foreground_timeout: PositiveFloat = 10.0
     # Bound on every Redis command so that a hung Redis cannot hang a request.
     redis_timeout: PositiveFloat = 1.0
+    # While Redis is unreachable the memory store answers; Redis is tried again this often.
+    redis_retry_interval: PositiveFloat = 5.0
+
+    # --- resilience (see the README's design section) -----------------------------------
+    # A worker fetching a key holds a lease on it in Redis for this long, renewed while the
+    # fetch runs, so that a crashed worker's lease lapses quickly.
+    fetch_lease_ttl: PositiveFloat = 10.0
+    # After a failed fetch of a key, it is not fetched again for a random time between 0
+    # and min(cap, base * 2**(failures - 1)) seconds (full jitter); stale is served.
+    backoff_base: PositiveFloat = 2.0
+    backoff_cap: PositiveFloat = 60.0
+    # Failures in a row of one upstream endpoint that open its circuit, and how long it
+    # then stays open before one probe is let through.
+    breaker_failures: PositiveInt = 5
+    breaker_cooldown: PositiveFloat = 30.0
+    # Attempts of a background refresh (callers who wait are never retried).
+    refresh_attempts: int = Field(default=3, ge=1, le=3)
+    # XFetch's beta: how eagerly hot entries are refreshed before they go stale; 0 = never.
+    early_refresh_beta: float = Field(default=1.0, ge=0)
+    # Store expiries are stretched by a random 0..this fraction (negative entries are
+    # shortened by it), so entries written together do not expire together.
+    expiry_jitter: float = Field(default=0.1, ge=0, le=0.5)
     # Entries the in-process memory store keeps before evicting the least recently used.
     memory_max_entries: PositiveInt = 20000
     log_level: str = "INFO"

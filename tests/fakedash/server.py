@@ -22,12 +22,14 @@ attributes that a test may set at any time; every request reads them when it arr
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import socket
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from email.utils import parsedate_to_datetime
 from types import TracebackType
 from urllib.parse import parse_qsl, unquote, unquote_to_bytes
 
@@ -104,6 +106,10 @@ class FakeDashboard:
         fail_mode          None | "500" | "503" | "html" | "bad_json" | "invalid_json" | "hang"
         fail_endpoints     None (all endpoints) or a set of endpoint names fail_mode applies to
         retry_after        seconds sent as Retry-After with 500 and 503, or None
+        etags              send a weak ETag with every 200 JSON answer and answer 304 to a
+                           matching If-None-Match, as Rails does (default True)
+        last_modified      an HTTP date sent as Last-Modified with 200 JSON answers (and
+                           304 to an If-Modified-Since not older), or None (default)
     """
 
     def __init__(
@@ -122,6 +128,7 @@ class FakeDashboard:
         self._lock = threading.Lock()  # counters, request log, data edits
         self._lifecycle = threading.Lock()  # start/stop
         self._counts = dict.fromkeys(ENDPOINTS, 0)
+        self._not_modified = 0
         self._in_flight = 0
         self._max_in_flight = 0
         self._requests: list[RecordedRequest] = []
@@ -265,6 +272,8 @@ class FakeDashboard:
         self.fail_mode = None
         self.fail_endpoints = None
         self.retry_after: int | None = None
+        self.etags: bool = True
+        self.last_modified: str | None = None
 
     def _mode_for(self, endpoint: str) -> str | None:
         endpoints = self._fail_endpoints
@@ -283,6 +292,12 @@ class FakeDashboard:
         """Requests received, all endpoints together."""
         with self._lock:
             return sum(self._counts.values())
+
+    @property
+    def not_modified(self) -> int:
+        """304 answers sent (a conditional request that found nothing new)."""
+        with self._lock:
+            return self._not_modified
 
     @property
     def in_flight(self) -> int:
@@ -309,6 +324,7 @@ class FakeDashboard:
         """Zero the counters and forget the request log; the knobs stay as they are."""
         with self._lock:
             self._counts = dict.fromkeys(ENDPOINTS, 0)
+            self._not_modified = 0
             self._max_in_flight = self._in_flight
             self._requests = []
 
@@ -401,7 +417,9 @@ class FakeDashboard:
         try:
             await self._sleep(self.latency + self.endpoint_latency.get(endpoint, 0.0))
             failure = await self._failure(endpoint)
-            return failure if failure is not None else self._answer(endpoint, target)
+            if failure is not None:
+                return failure
+            return self._conditional(request, self._answer(endpoint, target))
         finally:
             with self._lock:
                 self._in_flight -= 1
@@ -446,6 +464,22 @@ class FakeDashboard:
                 return _json_bytes(200, _TRUNCATED_JSON)
         raise AssertionError(mode)  # pragma: no cover - the setter allows nothing else
 
+    def _conditional(self, request: Request, response: Response) -> Response:
+        """Validators on a 200 JSON answer, and 304 when the request's still match."""
+        if response.status_code != 200 or not (self.etags or self.last_modified):
+            return response
+        etag = f'W/"{hashlib.md5(response.body).hexdigest()}"' if self.etags else None
+        if etag:
+            response.headers["etag"] = etag
+        if self.last_modified:
+            response.headers["last-modified"] = self.last_modified
+        if _matches(request.headers, etag, self.last_modified):
+            with self._lock:
+                self._not_modified += 1
+            headers = {"etag": etag} if etag else {}
+            return Response(status_code=304, headers=headers)
+        return response
+
     def _answer(self, endpoint: str, target: str | None) -> Response:
         """What the upstream answers when all is well."""
         data = self.dataset
@@ -460,6 +494,21 @@ class FakeDashboard:
             if payload is not None:
                 return _json(200, payload)
         return _html(404, _NOT_FOUND_HTML)
+
+
+def _matches(headers: Mapping[str, str], etag: str | None, modified: str | None) -> bool:
+    """RFC 9110: If-None-Match (weak comparison) wins over If-Modified-Since."""
+    if_none_match = headers.get("if-none-match")
+    if if_none_match is not None:
+        weak = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+        return etag is not None and ("*" in weak or etag.removeprefix("W/") in weak)
+    since = headers.get("if-modified-since")
+    if since and modified:
+        try:
+            return parsedate_to_datetime(modified) <= parsedate_to_datetime(since)
+        except (TypeError, ValueError):
+            return False
+    return False
 
 
 def _serve(server: uvicorn.Server, sock: socket.socket) -> None:

@@ -359,6 +359,38 @@ def test_retry_after(fake: FakeDashboard, client: httpx.Client, mode: str) -> No
     assert client.get(course_path(ds.SLUG_ACTIVE)).headers["retry-after"] == "30"
 
 
+def test_etag_and_304(fake: FakeDashboard, client: httpx.Client) -> None:
+    path = course_path(ds.SLUG_ACTIVE)
+    first = client.get(path)
+    etag = first.headers["etag"]
+    assert etag.startswith('W/"') and "last-modified" not in first.headers
+    again = client.get(path, headers={"If-None-Match": etag})
+    assert (again.status_code, again.content, again.headers["etag"]) == (304, b"", etag)
+    assert client.get(path, headers={"If-None-Match": 'W/"other"'}).status_code == 200
+    assert fake.not_modified == 1 and fake.counts["course"] == 3
+    fake.set_course(ds.SLUG_ACTIVE, {**fake.dataset.courses[ds.SLUG_ACTIVE], "title": "New"})
+    assert client.get(path, headers={"If-None-Match": etag}).status_code == 200
+    fake.etags = False
+    assert "etag" not in client.get(path).headers
+
+
+def test_last_modified_and_if_modified_since(fake: FakeDashboard, client: httpx.Client) -> None:
+    fake.etags, fake.last_modified = False, "Wed, 01 Oct 2025 10:00:00 GMT"
+    path = "/user_stats.json?username=Ada_Example"
+    assert client.get(path).headers["last-modified"] == fake.last_modified
+    later = {"If-Modified-Since": "Wed, 01 Oct 2025 11:00:00 GMT"}
+    earlier = {"If-Modified-Since": "Wed, 01 Oct 2025 09:00:00 GMT"}
+    assert client.get(path, headers=later).status_code == 304
+    assert client.get(path, headers=earlier).status_code == 200
+
+
+def test_errors_carry_no_validators(fake: FakeDashboard, client: httpx.Client) -> None:
+    fake.fail_mode = "500"
+    assert "etag" not in client.get(course_path(ds.SLUG_ACTIVE)).headers
+    fake.fail_mode = None
+    assert "etag" not in client.get(course_path(ds.UNKNOWN_SLUG)).headers
+
+
 def test_fail_endpoints_limits_the_failure(fake: FakeDashboard, client: httpx.Client) -> None:
     fake.fail_mode, fake.fail_endpoints = "500", {"course"}
     assert client.get(course_path(ds.SLUG_ACTIVE)).status_code == 500

@@ -21,8 +21,10 @@ async def health(request: Request) -> HealthAnswer:
     except StoreError as error:
         store_error = str(error)
     client = state.client
+    circuits = {name: str(breaker.state) for name, breaker in client.breakers.items()}
+    upstream_degraded = any(circuit != "closed" for circuit in circuits.values())
     body = {
-        "status": "degraded" if store_error else "ok",
+        "status": "degraded" if store_error or upstream_degraded else "ok",
         "version": __version__,
         "store": {
             "backend": state.store.name,
@@ -31,6 +33,8 @@ async def health(request: Request) -> HealthAnswer:
         },
         "upstream": {
             "base_url": state.settings.outreach_base_url,
+            "status": "degraded" if upstream_degraded else "ok",
+            "circuits": circuits,
             "last_success_at": client.last_success_at,
             "last_failure_at": client.last_failure_at,
             "last_error": client.last_error,

@@ -111,6 +111,11 @@ class StoreHealth(Strict):
 
 class UpstreamHealth(Strict):
     base_url: str
+    status: str = Field(description='"ok", or "degraded" while a circuit is not closed')
+    circuits: dict[str, str] = Field(
+        description='Per endpoint: "closed" (calls go through), "open" (calls fail fast '
+        'while the Dashboard cools down) or "half-open" (one probe goes through)'
+    )
     last_success_at: float | None
     last_failure_at: float | None
     last_error: str | None

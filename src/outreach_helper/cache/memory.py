@@ -1,12 +1,20 @@
-"""The embedded store: a bounded, least-recently-used dict in this process."""
+"""The embedded store: a bounded, least-recently-used dict in this process.
+
+It keeps entries, meta, backoff records and leases alike (a lease here only matters
+within the process, where the engine already shares one fetch per key).
+"""
 
 from __future__ import annotations
 
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import Any
 
+from outreach_helper.cache.backoff import Backoff
 from outreach_helper.cache.entry import Entry
+from outreach_helper.cache.meta import Meta
+from outreach_helper.cache.store import Record, backoff_key, lease_key, meta_key
 
 
 class MemoryStore:
@@ -15,35 +23,83 @@ class MemoryStore:
     name = "memory"
 
     def __init__(self, max_entries: int = 20000, clock: Callable[[], float] = time.monotonic):
-        self._items: OrderedDict[str, tuple[float, Entry]] = OrderedDict()
+        self._items: OrderedDict[str, tuple[float, Any]] = OrderedDict()
         self._max_entries = max_entries
         self._clock = clock
 
     def __len__(self) -> int:
         return len(self._items)
 
-    async def get(self, key: str) -> Entry | None:
+    def _get(self, key: str) -> Any:
         item = self._items.get(key)
         if item is None:
             return None
-        expires_at, entry = item
+        expires_at, value = item
         if expires_at <= self._clock():
             del self._items[key]
             return None
         self._items.move_to_end(key)
-        return entry
+        return value
 
-    async def get_many(self, keys: list[str]) -> list[Entry | None]:
-        return [await self.get(key) for key in keys]
-
-    async def set(self, key: str, entry: Entry, ttl: float) -> None:
-        self._items[key] = (self._clock() + ttl, entry)
+    def _set(self, key: str, value: Any, ttl: float) -> None:
+        self._items[key] = (self._clock() + ttl, value)
         self._items.move_to_end(key)
         while len(self._items) > self._max_entries:
             self._items.popitem(last=False)
 
+    async def read(self, key: str) -> Record:
+        return Record(
+            self._get(key),
+            self._get(meta_key(key)),
+            self._get(backoff_key(key)),
+            self._get(lease_key(key)) is not None,
+        )
+
+    async def get_many(self, keys: list[str]) -> list[Entry | None]:
+        return [self._get(key) for key in keys]
+
+    async def write(self, key: str, entry: Entry, meta: Meta | None, ttl: float) -> bool:
+        current: Entry | None = self._get(key)
+        if current is not None and current.fetched_at >= entry.fetched_at:
+            return False
+        self._set(key, entry, ttl)
+        if meta is None:
+            self._items.pop(meta_key(key), None)
+        else:
+            self._set(meta_key(key), meta, ttl)
+        return True
+
     async def delete(self, key: str) -> None:
-        self._items.pop(key, None)
+        for name in (key, meta_key(key), backoff_key(key)):
+            self._items.pop(name, None)
+
+    async def set_backoff(self, key: str, backoff: Backoff, ttl: float) -> None:
+        self._set(backoff_key(key), backoff, ttl)
+
+    async def clear_backoff(self, key: str) -> None:
+        self._items.pop(backoff_key(key), None)
+
+    async def acquire_lease(self, key: str, token: str, ttl: float) -> bool:
+        if self._get(lease_key(key)) is not None:
+            return False
+        self._set(lease_key(key), token, ttl)
+        return True
+
+    async def renew_lease(self, key: str, token: str, ttl: float) -> bool:
+        if self._get(lease_key(key)) != token:
+            return False
+        self._set(lease_key(key), token, ttl)
+        return True
+
+    async def release_lease(self, key: str, token: str) -> None:
+        if self._get(lease_key(key)) == token:
+            del self._items[lease_key(key)]
+
+    async def purge(self) -> int:
+        doomed = [k for k in self._items if not k.startswith("lease:")]
+        for name in doomed:
+            del self._items[name]
+        return len(doomed)
 
     async def ping(self) -> None:
         return None

@@ -1,24 +1,52 @@
-"""The shared store: Redis, with every key under a prefix and every key with an expiry."""
+"""The shared store: Redis, with every key under a prefix and every key with an expiry.
+
+Works on Toolforge's shared Redis, where KEYS, SCAN, FLUSHDB, FLUSHALL and CONFIG are
+disabled: a purge deletes what the `index` sorted set lists (see `redis_scripts.py`).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Awaitable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import redis.asyncio as redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
+from outreach_helper.cache import redis_scripts
+from outreach_helper.cache.backoff import Backoff
 from outreach_helper.cache.entry import Entry
-from outreach_helper.cache.store import StoreError
+from outreach_helper.cache.meta import Meta
+from outreach_helper.cache.store import Record, StoreError, backoff_key, lease_key, meta_key
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+PURGE_CHUNK = 500  # keys deleted per round trip, so a purge never blocks Redis for long
+
+
+def _ms(seconds: float) -> int:
+    return max(1, int(seconds * 1000))
+
+
+def _decode(raw: bytes | None, kind: Any) -> Any:
+    """An Entry, Meta or Backoff from its JSON; None (logged) for anything malformed."""
+    if raw is None:
+        return None
+    try:
+        return kind.from_json(raw)
+    except ValueError:
+        log.warning("ignoring a malformed %s in Redis", kind.__name__)
+        return None
 
 
 class RedisStore:
-    """Every command is bounded by `timeout`, so a hung Redis cannot hang a request."""
+    """Every command is bounded by `timeout`, so a hung Redis cannot hang a request.
+
+    A connection Redis dropped is replaced and the command retried once at once; a Redis
+    that stays away raises StoreError (and `FallbackStore` takes over)."""
 
     name = "redis"
 
@@ -30,10 +58,18 @@ class RedisStore:
             socket_timeout=timeout,
             socket_connect_timeout=timeout,
             health_check_interval=30,
+            retry=Retry(NoBackoff(), 1),
         )
+        self._write = self._redis.register_script(redis_scripts.WRITE_IF_NEWER)
+        self._renew = self._redis.register_script(redis_scripts.RENEW_LEASE)
+        self._release = self._redis.register_script(redis_scripts.RELEASE_LEASE)
 
     def _key(self, key: str) -> str:
         return self._prefix + key
+
+    @property
+    def _index(self) -> str:
+        return self._prefix + "index"
 
     async def _call(self, awaitable: Awaitable[T]) -> T:
         try:
@@ -42,32 +78,78 @@ class RedisStore:
         except (RedisError, OSError, TimeoutError) as error:
             raise StoreError(f"redis: {type(error).__name__}: {error}") from error
 
-    @staticmethod
-    def _decode(raw: bytes | None) -> Entry | None:
-        if raw is None:
-            return None
-        try:
-            return Entry.from_json(raw)
-        except ValueError:
-            log.warning("ignoring a malformed cache entry")
-            return None
-
-    async def get(self, key: str) -> Entry | None:
-        return self._decode(await self._call(self._redis.get(self._key(key))))
+    async def read(self, key: str) -> Record:
+        names = [key, meta_key(key), backoff_key(key), lease_key(key)]
+        raw_entry, raw_meta, raw_backoff, lease = await self._call(
+            self._redis.mget([self._key(name) for name in names])
+        )
+        return Record(
+            _decode(raw_entry, Entry),
+            _decode(raw_meta, Meta),
+            _decode(raw_backoff, Backoff),
+            lease is not None,
+        )
 
     async def get_many(self, keys: list[str]) -> list[Entry | None]:
         if not keys:
             return []
         raws = await self._call(self._redis.mget([self._key(k) for k in keys]))
-        return [self._decode(raw) for raw in raws]
+        return [_decode(raw, Entry) for raw in raws]
 
-    async def set(self, key: str, entry: Entry, ttl: float) -> None:
-        await self._call(
-            self._redis.set(self._key(key), entry.to_json(), px=max(1, int(ttl * 1000)))
+    async def write(self, key: str, entry: Entry, meta: Meta | None, ttl: float) -> bool:
+        written = await self._call(
+            self._write(
+                keys=[self._key(key), self._key(meta_key(key)), self._index],
+                args=[
+                    entry.to_json(),
+                    repr(entry.fetched_at),
+                    _ms(ttl),
+                    meta.to_json() if meta is not None else b"",
+                ],
+            )  # fmt: skip
         )
+        return bool(written)
 
     async def delete(self, key: str) -> None:
-        await self._call(self._redis.delete(self._key(key)))
+        names = [self._key(name) for name in (key, meta_key(key), backoff_key(key))]
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.delete(*names).zrem(self._index, *names)
+            await self._call(pipe.execute())
+
+    async def set_backoff(self, key: str, backoff: Backoff, ttl: float) -> None:
+        await self._call(
+            self._redis.set(self._key(backoff_key(key)), backoff.to_json(), px=_ms(ttl))
+        )
+
+    async def clear_backoff(self, key: str) -> None:
+        await self._call(self._redis.delete(self._key(backoff_key(key))))
+
+    async def acquire_lease(self, key: str, token: str, ttl: float) -> bool:
+        taken = await self._call(
+            self._redis.set(self._key(lease_key(key)), token, nx=True, px=_ms(ttl))
+        )
+        return bool(taken)
+
+    async def renew_lease(self, key: str, token: str, ttl: float) -> bool:
+        return bool(
+            await self._call(self._renew(keys=[self._key(lease_key(key))], args=[token, _ms(ttl)]))
+        )
+
+    async def release_lease(self, key: str, token: str) -> None:
+        await self._call(self._release(keys=[self._key(lease_key(key))], args=[token]))
+
+    async def purge(self) -> int:
+        """Delete, a chunk at a time, every key the index lists (each with its index row,
+        in one transaction, so a key written meanwhile is either deleted or still listed)."""
+        deleted = 0
+        while True:
+            names = await self._call(self._redis.zrange(self._index, 0, PURGE_CHUNK - 1))
+            if not names:
+                return deleted
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.delete(*names).zrem(self._index, *names)
+                removed, _ = await self._call(pipe.execute())
+            deleted += removed
 
     async def ping(self) -> None:
         await self._call(self._redis.ping())

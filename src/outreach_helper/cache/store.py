@@ -1,29 +1,79 @@
-"""The small interface every store implements, so the engine does not care which it has."""
+"""The small interface every store implements, so the engine does not care which it has.
+
+Keys are relative (`user:Ada Example`); each store adds its own prefix. Beside an entry a
+store keeps, under other keys with expiries of their own:
+
+    meta:KEY      validators and fetch duration (`meta.py`), written with the entry
+    backoff:KEY   failures of the last fetches (`backoff.py`)
+    lease:KEY     which worker is fetching KEY right now (`lease.py`)
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
+from outreach_helper.cache.backoff import Backoff
 from outreach_helper.cache.entry import Entry
+from outreach_helper.cache.meta import Meta
 
 
 class StoreError(Exception):
     """The store could not be reached or answered badly; the caller degrades, never fails."""
 
 
-class Store(Protocol):
-    """Keys are relative (`user:Ada Example`); each store adds its own prefix."""
+def meta_key(key: str) -> str:
+    return f"meta:{key}"
 
+
+def backoff_key(key: str) -> str:
+    return f"backoff:{key}"
+
+
+def lease_key(key: str) -> str:
+    return f"lease:{key}"
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """Everything stored about one key, read in one round trip."""
+
+    entry: Entry | None = None
+    meta: Meta | None = None
+    backoff: Backoff | None = None
+    leased: bool = False
+
+
+class Store(Protocol):
     name: str
 
-    async def get(self, key: str) -> Entry | None: ...
+    async def read(self, key: str) -> Record: ...
 
     async def get_many(self, keys: list[str]) -> list[Entry | None]: ...
 
-    async def set(self, key: str, entry: Entry, ttl: float) -> None:
-        """Store `entry`, gone after `ttl` seconds (every key has an expiry)."""
+    async def write(self, key: str, entry: Entry, meta: Meta | None, ttl: float) -> bool:
+        """Store `entry` and `meta` (None drops the old meta) for `ttl` seconds, unless
+        the stored entry is as new or newer (by `fetched_at`): then write nothing and
+        return False. Atomic, so a slow fetch cannot overwrite a newer entry."""
 
-    async def delete(self, key: str) -> None: ...
+    async def delete(self, key: str) -> None:
+        """Forget the entry, its meta and its backoff."""
+
+    async def set_backoff(self, key: str, backoff: Backoff, ttl: float) -> None: ...
+
+    async def clear_backoff(self, key: str) -> None: ...
+
+    async def acquire_lease(self, key: str, token: str, ttl: float) -> bool:
+        """Take the lease on `key` for `ttl` seconds if nobody holds it."""
+
+    async def renew_lease(self, key: str, token: str, ttl: float) -> bool:
+        """Extend the lease if `token` still holds it; False if it was lost."""
+
+    async def release_lease(self, key: str, token: str) -> None:
+        """Give the lease back, only if `token` still holds it."""
+
+    async def purge(self) -> int:
+        """Forget every entry and meta (not leases); how many keys went."""
 
     async def ping(self) -> None:
         """Raise StoreError when the store cannot be used."""

@@ -3,6 +3,12 @@
 One `httpx.AsyncClient` for the application's lifetime (connection reuse matters to a
 slow single server), a Wikimedia-style User-Agent, a cap on requests in flight, and an
 overall deadline on every request, including the wait for a slot under the cap.
+
+Protecting the Dashboard: a circuit breaker per endpoint (`breaker.py`) stops calls after
+repeated failures; only background refreshes are retried (stamina: at most
+`REFRESH_ATTEMPTS`, exponential backoff with jitter, honouring `Retry-After`), each attempt
+going through the breaker and the in-flight cap like any other request; refreshes send
+the validators they have, so an unchanged document costs a 304 and no download.
 """
 
 from __future__ import annotations
@@ -10,27 +16,44 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 import orjson
+import stamina
 
 from outreach_helper import __version__
 from outreach_helper.dashboard import records
+from outreach_helper.dashboard.breaker import CircuitBreaker
 from outreach_helper.dashboard.outcomes import (
+    CircuitOpen,
+    FetchOptions,
     Found,
     NotFound,
+    NotModified,
     Outcome,
     UpstreamBadResponse,
     UpstreamError,
     UpstreamTimeout,
     UpstreamUnavailable,
+    Validators,
 )
 from outreach_helper.dashboard.urls import USER_STATS_PATH, course_path
 from outreach_helper.settings import Settings
 
 log = logging.getLogger(__name__)
+
+ENDPOINTS = ("user_stats", "course", "users")
+# Waits between the attempts of a background refresh: about 0.5 s, then 1 s, plus up to
+# 1 s of jitter. A Retry-After up to RETRY_AFTER_MAX is honoured instead; a longer one
+# ends the refresh (the cache then backs off for at least that long).
+RETRY_WAIT_INITIAL = 0.5
+RETRY_WAIT_MAX = 10.0
+RETRY_WAIT_JITTER = 1.0
+RETRY_AFTER_MAX = 30.0
 
 
 def user_agent(contact: str) -> str:
@@ -38,17 +61,54 @@ def user_agent(contact: str) -> str:
     return f"outreach-helper/{__version__} ({contact}) httpx/{httpx.__version__}"
 
 
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("retry-after", "")
-    return float(value) if value.isdigit() else None
+def parse_retry_after(value: str | None, now: float) -> float | None:
+    """Seconds from `Retry-After` (delta-seconds or an HTTP date), None if absent or odd."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    return max(0.0, when - now)
+
+
+def _retry_hook(error: Exception) -> bool | float:
+    """stamina's `on`: retry upstream failures, waiting as long as Retry-After says.
+
+    Never retries a call the breaker refused, nor one asked to wait longer than
+    RETRY_AFTER_MAX (holding a refresh that long helps nobody)."""
+    if not isinstance(error, UpstreamError) or isinstance(error, CircuitOpen):
+        return False
+    if error.retry_after is None:
+        return True
+    return error.retry_after if error.retry_after <= RETRY_AFTER_MAX else False
 
 
 class DashboardClient:
     """Typed access to the three upstream documents the service needs."""
 
-    def __init__(self, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self._deadline = settings.upstream_deadline
+        self._attempts = settings.refresh_attempts
         self._slots = asyncio.Semaphore(settings.upstream_max_in_flight)
+        self.breakers = {
+            name: CircuitBreaker(
+                name,
+                failure_threshold=settings.breaker_failures,
+                cooldown=settings.breaker_cooldown,
+                clock=clock,
+            )
+            for name in ENDPOINTS
+        }
         self._http = httpx.AsyncClient(
             base_url=settings.outreach_base_url,
             headers={
@@ -67,24 +127,38 @@ class DashboardClient:
         self.last_success_at: float | None = None
         self.last_failure_at: float | None = None
         self.last_error: str | None = None
+        # Requests actually sent, per endpoint (not those the breaker refused).
+        self.sent: Counter[str] = Counter()
 
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    async def user_stats(self, username: str) -> Outcome:
+    async def user_stats(self, username: str, options: FetchOptions | None = None) -> Outcome:
         """A user's enrollments; `username` is already normalised (spaces, not `_`)."""
         return await self._fetch(
-            "user_stats", USER_STATS_PATH, records.trim_user_stats, params={"username": username}
+            "user_stats",
+            USER_STATS_PATH,
+            records.trim_user_stats,
+            options or FetchOptions(),
+            params={"username": username},
         )
 
-    async def course(self, school: str, title: str) -> Outcome:
+    async def course(self, school: str, title: str, options: FetchOptions | None = None) -> Outcome:
         return await self._fetch(
-            "course", course_path(school, title, "course.json"), records.trim_course
+            "course",
+            course_path(school, title, "course.json"),
+            records.trim_course,
+            options or FetchOptions(),
         )
 
-    async def course_users(self, school: str, title: str) -> Outcome:
+    async def course_users(
+        self, school: str, title: str, options: FetchOptions | None = None
+    ) -> Outcome:
         return await self._fetch(
-            "users", course_path(school, title, "users.json"), records.trim_roster
+            "users",
+            course_path(school, title, "users.json"),
+            records.trim_roster,
+            options or FetchOptions(),
         )
 
     async def _fetch(
@@ -92,19 +166,52 @@ class DashboardClient:
         endpoint: str,
         path: str,
         trim: Callable[[Any], Any],
+        options: FetchOptions,
         *,
         params: dict[str, str] | None = None,
     ) -> Outcome:
+        """One attempt for a caller who waits; up to `refresh_attempts` in the background."""
+        if not options.background or self._attempts == 1:
+            return await self._attempt(endpoint, path, trim, options, params)
+        async for attempt in stamina.retry_context(
+            on=_retry_hook,
+            attempts=self._attempts,
+            timeout=None,  # each attempt has its own deadline
+            wait_initial=RETRY_WAIT_INITIAL,
+            wait_max=RETRY_WAIT_MAX,
+            wait_jitter=RETRY_WAIT_JITTER,
+        ):
+            with attempt:
+                return await self._attempt(endpoint, path, trim, options, params)
+        raise AssertionError("unreachable: stamina re-raises the last failure")
+
+    async def _attempt(
+        self,
+        endpoint: str,
+        path: str,
+        trim: Callable[[Any], Any],
+        options: FetchOptions,
+        params: dict[str, str] | None,
+    ) -> Outcome:
+        """One request, through the endpoint's breaker, with logging and /health figures."""
+        breaker = self.breakers[endpoint]
         started = time.perf_counter()
         try:
-            outcome = await self._request(endpoint, path, trim, params)
+            outcome = await self._request(endpoint, path, trim, options.validators, params)
+        except CircuitOpen:
+            raise  # nothing was sent: nothing to record
         except UpstreamError as error:
+            breaker.failure()
             self.last_failure_at, self.last_error = time.time(), f"{endpoint}: {error.detail}"
             log.warning(
                 "upstream %s failed after %.0f ms: %s",
                 endpoint, (time.perf_counter() - started) * 1000, error.detail,
             )  # fmt: skip
             raise
+        except BaseException:
+            breaker.abandon()
+            raise
+        breaker.success()
         self.last_success_at = time.time()
         log.info(
             "upstream %s %s in %.0f ms",
@@ -117,11 +224,21 @@ class DashboardClient:
         endpoint: str,
         path: str,
         trim: Callable[[Any], Any],
+        validators: Validators | None,
         params: dict[str, str] | None,
     ) -> Outcome:
+        headers = {}
+        if validators and validators.etag:
+            headers["If-None-Match"] = validators.etag
+        if validators and validators.last_modified:
+            headers["If-Modified-Since"] = validators.last_modified
         try:
             async with asyncio.timeout(self._deadline), self._slots:
-                response = await self._http.get(path, params=params)
+                # Asked with a slot in hand, so that calls queued behind the cap while the
+                # first ones fail are refused once the circuit opens.
+                self.breakers[endpoint].allow()
+                self.sent[endpoint] += 1
+                response = await self._http.get(path, params=params, headers=headers)
         except (TimeoutError, httpx.TimeoutException) as error:
             raise UpstreamTimeout(f"{endpoint}: no answer within {self._deadline:g} s") from error
         except httpx.TransportError as error:
@@ -130,14 +247,22 @@ class DashboardClient:
         status = response.status_code
         if status == 404:
             return NotFound()
+        if status == 304 and headers:
+            return NotModified()
+        retry_after = parse_retry_after(response.headers.get("retry-after"), time.time())
         if status in (429, 503):
             raise UpstreamUnavailable(
-                f"{endpoint}: the Dashboard answered {status}", retry_after=_retry_after(response)
+                f"{endpoint}: the Dashboard answered {status}", retry_after=retry_after
             )
         if status != 200:
-            raise UpstreamBadResponse(f"{endpoint}: the Dashboard answered {status}")
+            raise UpstreamBadResponse(
+                f"{endpoint}: the Dashboard answered {status}", retry_after=retry_after
+            )
         try:
             payload = orjson.loads(response.content)
         except orjson.JSONDecodeError as error:
             raise UpstreamBadResponse(f"{endpoint}: the answer is not JSON") from error
-        return Found(trim(payload))
+        validators = Validators(
+            etag=response.headers.get("etag"), last_modified=response.headers.get("last-modified")
+        )
+        return Found(trim(payload), validators or None)
