@@ -12,8 +12,8 @@ from fastapi import FastAPI
 
 from outreach_helper import __version__
 from outreach_helper.api import courses, health, users
-from outreach_helper.api.access_log import AccessLogMiddleware
 from outreach_helper.api.errors import install_error_handlers
+from outreach_helper.api.observe import ObserveMiddleware
 from outreach_helper.components import Components
 from outreach_helper.logs import configure_logging
 from outreach_helper.settings import Settings
@@ -51,7 +51,7 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    app.add_middleware(AccessLogMiddleware)
+    app.add_middleware(ObserveMiddleware)
     app.include_router(users.router)
     app.include_router(courses.router)
     app.include_router(health.router)

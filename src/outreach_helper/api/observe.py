@@ -1,5 +1,8 @@
-"""One log line per request: route, status, cache state, duration. Never the client's
-address, and never the query string (it can hold user input beyond the route's own)."""
+"""Per request: one log line and the request metrics.
+
+The log line has route, status, cache state and duration; never the client's address,
+and never the query string (it can hold user input beyond the route's own).
+"""
 
 from __future__ import annotations
 
@@ -8,10 +11,12 @@ import time
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from outreach_helper import metrics
+
 log = structlog.get_logger("outreach_helper.access")
 
 
-class AccessLogMiddleware:
+class ObserveMiddleware:
     """Pure ASGI middleware: cheap enough for every request."""
 
     def __init__(self, app: ASGIApp) -> None:
@@ -35,13 +40,17 @@ class AccessLogMiddleware:
         try:
             await self.app(scope, receive, send_and_note)
         finally:
-            route = scope.get("route")
+            seconds = time.perf_counter() - started
+            # The route template, not the path: bounded label values.
+            route = getattr(scope.get("route"), "path", None) or "unmatched"
+            metrics.requests.labels(route, str(seen["status"])).inc()
+            metrics.request_seconds.labels(route).observe(seconds)
             log.info(
                 "request",
                 method=scope["method"],
-                route=getattr(route, "path", None),
+                route=route,
                 path=scope["path"],
                 status=seen["status"],
                 cache=seen["cache"],
-                duration_ms=round((time.perf_counter() - started) * 1000, 1),
+                duration_ms=round(seconds * 1000, 1),
             )
