@@ -19,8 +19,11 @@ timeout = 60
 
 
 def on_starting(server):
-    """Prometheus multi-process mode: every worker writes its metrics into one folder,
-    wiped at start so figures of a previous run do not linger."""
+    """Our log format for the master too, and Prometheus multi-process mode: every worker
+    writes its metrics into one folder, wiped at start so old figures do not linger."""
+    from outreach_helper.logs import configure_logging
+
+    configure_logging(os.environ.get("LOG_LEVEL", "INFO"))
     folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or os.path.join(
         tempfile.gettempdir(), f"outreach-helper-metrics-{os.getpid()}"
     )

@@ -18,6 +18,12 @@ import structlog
 ACCESS_LOGGERS = ("uvicorn.access", "gunicorn.access")
 
 
+def _drop_color_message(_: object, __: str, event: dict[str, object]) -> dict[str, object]:
+    """uvicorn adds an ANSI-coloured copy of its message; the plain one is enough."""
+    event.pop("color_message", None)
+    return event
+
+
 def _dumps(value: object, **_: object) -> str:
     return orjson.dumps(value, default=str).decode()
 
@@ -46,7 +52,7 @@ def configure_logging(level: str = "INFO", *, json: bool | None = None) -> None:
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
-            foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder()],
+            foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder(), _drop_color_message],
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                 structlog.processors.format_exc_info,
