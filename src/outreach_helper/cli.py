@@ -10,6 +10,7 @@ import asyncio
 import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from pydantic import ValidationError
 
@@ -18,11 +19,16 @@ from outreach_helper.logs import configure_logging
 from outreach_helper.settings import Settings
 
 
+def _usage_error(message: str) -> NoReturn:
+    print(f"outreach-helper: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
 def _port_default() -> int:
     """Toolforge tells the web service its port in $PORT."""
     raw = os.environ.get("PORT", "8000")
     if not raw.isdigit():
-        sys.exit(f"outreach-helper: PORT must be a number, got {raw!r}")
+        _usage_error(f"PORT must be a number, got {raw!r}")
     return int(raw)
 
 
@@ -47,7 +53,7 @@ def _items(args: argparse.Namespace) -> list[str]:
         try:
             items += Path(args.file).read_text(encoding="utf-8").splitlines()
         except OSError as error:
-            sys.exit(f"outreach-helper: cannot read {args.file}: {error.strerror}")
+            _usage_error(f"cannot read {args.file}: {error.strerror}")
     return items
 
 
