@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable, Iterator
 
@@ -10,7 +11,29 @@ import pytest
 
 from outreach_helper.settings import Settings
 from tests.fakedash.server import FakeDashboard
-from tests.servers import AppServer, FakeClock, RedisServer
+from tests.servers import CLIENT_IP, AppServer, FakeClock, RedisServer
+
+
+class _Recorder(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.texts: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.texts.append(f"{record.msg} {record.args} {record.__dict__}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_client_address_in_logs() -> Iterator[None]:
+    """Fails the run if any log record of the whole suite carries the client's address."""
+    recorder = _Recorder()
+    root = logging.getLogger()
+    root.addHandler(recorder)
+    yield
+    root.removeHandler(recorder)
+    leaks = [text for text in recorder.texts if CLIENT_IP in text]
+    assert recorder.texts, "no log records were seen; the check would prove nothing"
+    assert not leaks, f"client address in {len(leaks)} log records, e.g. {leaks[0]}"
 
 
 @pytest.fixture(scope="session")
@@ -92,5 +115,6 @@ def app(make_app: Callable[..., AppServer], store_kind: str) -> AppServer:
 
 @pytest.fixture
 async def client(app: AppServer) -> httpx.AsyncClient:
-    async with httpx.AsyncClient(base_url=app.base_url, timeout=30) as http:
+    headers = {"X-Forwarded-For": CLIENT_IP}
+    async with httpx.AsyncClient(base_url=app.base_url, timeout=30, headers=headers) as http:
         yield http

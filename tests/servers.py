@@ -22,6 +22,10 @@ import uvicorn
 from outreach_helper.main import create_app
 from outreach_helper.settings import Settings
 
+# Test clients send requests "through the proxy" from this documentation address (the app
+# servers trust X-Forwarded-For, as on Toolforge); it must never reach a log line.
+CLIENT_IP = "203.0.113.7"
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -55,7 +59,7 @@ class AppServer:
         self.base_url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(
             self.app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False,
-            lifespan="on", loop="asyncio",
+            lifespan="on", loop="asyncio", proxy_headers=True, forwarded_allow_ips="*",
         )  # fmt: skip
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)

@@ -2,47 +2,23 @@
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import httpx
+import structlog
 from fastapi import FastAPI
 
 from outreach_helper import __version__
 from outreach_helper.api import courses, health, users
 from outreach_helper.api.errors import install_error_handlers
-from outreach_helper.cache.backoff import BackoffPolicy
-from outreach_helper.cache.engine import Policy, SWRCache, Windows
-from outreach_helper.cache.fallback import FallbackStore
-from outreach_helper.cache.memory import MemoryStore
-from outreach_helper.cache.redis_store import RedisStore
-from outreach_helper.cache.store import Store
-from outreach_helper.dashboard.client import DashboardClient
-from outreach_helper.service import HelperService
+from outreach_helper.api.observe import ObserveMiddleware
+from outreach_helper.components import Components
+from outreach_helper.logs import configure_logging
 from outreach_helper.settings import Settings
 
-log = logging.getLogger(__name__)
-
-
-def build_store(settings: Settings) -> Store:
-    """Redis when configured (falling back to memory while it is down), else memory."""
-    memory = MemoryStore(settings.memory_max_entries)
-    url = settings.effective_redis_url
-    if url is None:
-        return memory
-    redis = RedisStore(url, prefix=settings.redis_key_prefix, timeout=settings.redis_timeout)
-    return FallbackStore(redis, memory, retry_interval=settings.redis_retry_interval)
-
-
-def build_policy(settings: Settings) -> Policy:
-    return Policy(
-        lease_ttl=settings.fetch_lease_ttl,
-        backoff=BackoffPolicy(base=settings.backoff_base, cap=settings.backoff_cap),
-        early_refresh_beta=settings.early_refresh_beta,
-        expiry_jitter=settings.expiry_jitter,
-    )
+log = structlog.get_logger(__name__)
 
 
 def create_app(
@@ -56,32 +32,17 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = build_store(settings)
-        client = DashboardClient(settings, transport=transport, clock=clock)
-        windows = Windows(
-            stale_while_revalidate=settings.stale_while_revalidate_ttl,
-            stale_if_error=settings.stale_if_error_ttl,
-            not_found_ttl=settings.not_found_cache_ttl,
-        )
-        cache = SWRCache(
-            store,
-            windows,
-            foreground_timeout=settings.foreground_timeout,
-            policy=build_policy(settings),
-            clock=clock,
-        )
+        parts = Components.build(settings, transport=transport, clock=clock)
         app.state.settings = settings
-        app.state.store = store
-        app.state.client = client
-        app.state.cache = cache
-        app.state.service = HelperService(settings, cache, client, clock=clock)
-        log.info("outreach-helper %s using the %s store", __version__, store.name)
+        app.state.store = parts.store
+        app.state.client = parts.client
+        app.state.cache = parts.cache
+        app.state.service = parts.service
+        log.info("starting", version=__version__, store=parts.store.name)
         try:
             yield
         finally:
-            await cache.aclose()
-            await client.aclose()
-            await store.aclose()
+            await parts.aclose()
 
     app = FastAPI(
         title="Outreach Dashboard Helper",
@@ -90,10 +51,19 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.add_middleware(ObserveMiddleware)
     app.include_router(users.router)
     app.include_router(courses.router)
     app.include_router(health.router)
     return app
 
 
-app = create_app()
+def _app_from_environment() -> FastAPI:
+    """What `outreach_helper.main:app` is: configured from the environment, logging set up
+    here because each server worker process imports this module on its own."""
+    settings = Settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)
+
+
+app = _app_from_environment()

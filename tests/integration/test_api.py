@@ -178,11 +178,12 @@ async def test_enriching_forty_courses_cold_is_concurrent_and_capped(
     assert response.status_code == 200
     assert len(response.json()["courses"]) == 40
     assert fake.counts["course"] == 40 and fake.counts["users"] == 40
-    assert fake.max_in_flight <= 8
-    # 1 + 80 requests, 8 at a time, 0.2 s each: about 2.2 s; one after another would be 16 s.
-    # The bound leaves room for a busy 2-core machine (2.5 s and 4 s were seen to fail
-    # under load) and is still half the sequential time.
-    assert elapsed < 8.0, f"took {elapsed:.2f} s"
+    # Concurrent up to the cap, never past it.
+    assert fake.max_in_flight == 8
+    # 1 + 80 requests, 8 at a time, 0.2 s each: about 2.2 s (bench/ops.py measures it);
+    # one after another would take 16.2 s. The bound here only has to tell the two apart
+    # on a loaded machine (2.5 s and 4 s were seen to fail under load).
+    assert elapsed < 8, f"took {elapsed:.2f} s"
 
 
 # --- courses -------------------------------------------------------------------------

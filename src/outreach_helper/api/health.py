@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from starlette.responses import PlainTextResponse
+from starlette.responses import PlainTextResponse, Response
 
-from outreach_helper import __version__
+from outreach_helper import __version__, metrics
 from outreach_helper.api.models import HealthAnswer
 from outreach_helper.cache.store import StoreError
 
@@ -47,3 +47,9 @@ async def health(request: Request) -> HealthAnswer:
 async def healthz() -> PlainTextResponse:
     """Touches neither Redis nor the Dashboard: for platform probes every few seconds."""
     return PlainTextResponse("ok")
+
+
+@router.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)
+async def prometheus_metrics() -> Response:
+    body, content_type = metrics.exposition()
+    return Response(body, media_type=content_type)

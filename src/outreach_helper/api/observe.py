@@ -1,0 +1,56 @@
+"""Per request: one log line and the request metrics.
+
+The log line has route, status, cache state and duration; never the client's address,
+and never the query string (it can hold user input beyond the route's own).
+"""
+
+from __future__ import annotations
+
+import time
+
+import structlog
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from outreach_helper import metrics
+
+log = structlog.get_logger("outreach_helper.access")
+
+
+class ObserveMiddleware:
+    """Pure ASGI middleware: cheap enough for every request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        seen: dict[str, object] = {"status": 500, "cache": None}
+
+        async def send_and_note(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                seen["status"] = message["status"]
+                for name, value in message.get("headers", ()):
+                    if name == b"cache-status":
+                        seen["cache"] = value.decode("latin-1")
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note)
+        finally:
+            seconds = time.perf_counter() - started
+            # The route template, not the path: bounded label values.
+            route = getattr(scope.get("route"), "path", None) or "unmatched"
+            metrics.requests.labels(route, str(seen["status"])).inc()
+            metrics.request_seconds.labels(route).observe(seconds)
+            log.info(
+                "request",
+                method=scope["method"],
+                route=route,
+                path=scope["path"],
+                status=seen["status"],
+                cache=seen["cache"],
+                duration_ms=round(seconds * 1000, 1),
+            )

@@ -1,0 +1,82 @@
+"""The long-lived objects of one process: store, Dashboard client, cache and service.
+
+Built once per application (in main.py's lifespan) and once per maintenance command
+(cli.py), so both use exactly the same wiring.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+
+from outreach_helper.cache.backoff import BackoffPolicy
+from outreach_helper.cache.engine import Policy, SWRCache, Windows
+from outreach_helper.cache.fallback import FallbackStore
+from outreach_helper.cache.memory import MemoryStore
+from outreach_helper.cache.redis_store import RedisStore
+from outreach_helper.cache.store import Store
+from outreach_helper.dashboard.client import DashboardClient
+from outreach_helper.service import HelperService
+from outreach_helper.settings import Settings
+
+
+def build_store(settings: Settings) -> Store:
+    """Redis when configured (falling back to memory while it is down), else memory."""
+    memory = MemoryStore(settings.memory_max_entries)
+    url = settings.effective_redis_url
+    if url is None:
+        return memory
+    redis = RedisStore(url, prefix=settings.redis_key_prefix, timeout=settings.redis_timeout)
+    return FallbackStore(redis, memory, retry_interval=settings.redis_retry_interval)
+
+
+def build_policy(settings: Settings) -> Policy:
+    return Policy(
+        lease_ttl=settings.fetch_lease_ttl,
+        backoff=BackoffPolicy(base=settings.backoff_base, cap=settings.backoff_cap),
+        early_refresh_beta=settings.early_refresh_beta,
+        expiry_jitter=settings.expiry_jitter,
+    )
+
+
+@dataclass
+class Components:
+    settings: Settings
+    store: Store
+    client: DashboardClient
+    cache: SWRCache
+    service: HelperService
+
+    @classmethod
+    def build(
+        cls,
+        settings: Settings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> Components:
+        """Call inside a running event loop (the client and the store bind to it)."""
+        store = build_store(settings)
+        client = DashboardClient(settings, transport=transport, clock=clock)
+        windows = Windows(
+            stale_while_revalidate=settings.stale_while_revalidate_ttl,
+            stale_if_error=settings.stale_if_error_ttl,
+            not_found_ttl=settings.not_found_cache_ttl,
+        )
+        cache = SWRCache(
+            store,
+            windows,
+            foreground_timeout=settings.foreground_timeout,
+            policy=build_policy(settings),
+            clock=clock,
+        )
+        service = HelperService(settings, cache, client, clock=clock)
+        return cls(settings, store, client, cache, service)
+
+    async def aclose(self) -> None:
+        await self.cache.aclose()
+        await self.client.aclose()
+        await self.store.aclose()
