@@ -109,6 +109,20 @@ def test_procfile_command_serves_counts_both_workers_and_logs_no_client_address(
     assert metric_total(text, "outreach_helper_requests_total", route=route, status="404") == 20
     # Both workers wrote their own figures, and /metrics added them up.
     assert len(list(metrics_dir.glob("counter_*.db"))) >= 2
+    assert metric_total(text, "outreach_helper_upstream_requests_total", outcome="found") == 1
+    assert metric_total(text, "outreach_helper_upstream_requests_total", outcome="not_found") == 1
+    # 40 lookups of two users (the 400s never reach the cache), 20 of them of a 404.
+    assert metric_total(text, "outreach_helper_cache_lookups_total", kind="user") == 40
+    assert metric_total(text, "outreach_helper_cache_lookups_total", state="negative") == 20
+
+    # Faults move their counters too.
+    fake.fail_mode = "500"
+    assert get("/api/users/Zo%C3%AB_M%C3%BCller") == 502
+    text = httpx.get(f"{base}/metrics", timeout=10).text
+    bad = metric_total(text, "outreach_helper_upstream_requests_total", outcome="bad_response")
+    assert bad == 1
+    assert metric_total(text, "outreach_helper_cache_lookups_total", state="error") == 1
+    assert metric_total(text, "outreach_helper_requests_total", route=route, status="502") == 1
 
     time.sleep(0.5)  # let the last log lines reach the file
     lines = [line for line in log_path.read_text().splitlines() if line.strip()]

@@ -27,9 +27,9 @@ import stamina
 from outreach_helper.cache.engine import CacheState, Kind, Policy, SWRCache, Windows
 from outreach_helper.cache.memory import MemoryStore
 from outreach_helper.cache.redis_store import RedisStore
+from outreach_helper.components import build_policy
 from outreach_helper.dashboard.client import DashboardClient
 from outreach_helper.dashboard.outcomes import Found, UpstreamBadResponse
-from outreach_helper.components import build_policy
 from outreach_helper.service import HelperService
 from outreach_helper.settings import Settings
 from tests.fakedash import dataset as d

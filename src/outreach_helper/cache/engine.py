@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
+from outreach_helper import metrics
 from outreach_helper.cache import spread
 from outreach_helper.cache.backoff import BackoffPolicy
 from outreach_helper.cache.entry import Entry
@@ -149,6 +150,16 @@ class SWRCache:
 
         Raises UpstreamError when the upstream fails and nothing usable is stored.
         """
+        try:
+            lookup = await self._lookup(kind, ident, fetch)
+        except UpstreamError:
+            metrics.cache_lookups.labels(kind.name, "error").inc()
+            raise
+        state = "negative" if lookup.entry.is_negative else lookup.state.value
+        metrics.cache_lookups.labels(kind.name, state).inc()
+        return lookup
+
+    async def _lookup(self, kind: Kind, ident: str, fetch: Fetch) -> Lookup:
         key = f"{kind.name}:{ident}"
         record = await self.store.read(key)
         now = self._clock()
@@ -230,6 +241,8 @@ class SWRCache:
         background: bool,
     ) -> _Flight:
         flight = flights.get(key)
+        if flight is not None and not background:
+            metrics.coalesced_waiters.labels(kind.name).inc()
         if flight is None:
             flight = _Flight()
             flight.task = asyncio.get_running_loop().create_task(
@@ -304,6 +317,7 @@ class SWRCache:
         then the caller tries to take the lease itself."""
         loop = asyncio.get_running_loop()
         log.info("%s is being fetched by another worker; waiting for it", key)
+        metrics.coalesced_waiters.labels(key.partition(":")[0]).inc()
         delay = self._policy.poll_initial
         while loop.time() < deadline:
             await asyncio.sleep(delay)

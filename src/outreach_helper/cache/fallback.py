@@ -12,6 +12,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from outreach_helper import metrics
 from outreach_helper.cache.backoff import Backoff
 from outreach_helper.cache.entry import Entry
 from outreach_helper.cache.meta import Meta
@@ -51,6 +52,7 @@ class FallbackStore:
         try:
             result = await call(self.primary)
         except StoreError as error:
+            metrics.redis_errors.inc()
             if not self.degraded:
                 log.warning("%s unavailable, using the memory store: %s", self.name, error)
             self.last_error = str(error)

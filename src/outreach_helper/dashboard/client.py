@@ -14,7 +14,6 @@ the validators they have, so an unchanged document costs a 304 and no download.
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -24,10 +23,11 @@ from typing import Any
 import httpx
 import orjson
 import stamina
+import structlog
 
-from outreach_helper import __version__
+from outreach_helper import __version__, metrics
 from outreach_helper.dashboard import records
-from outreach_helper.dashboard.breaker import CircuitBreaker
+from outreach_helper.dashboard.breaker import CircuitBreaker, CircuitState
 from outreach_helper.dashboard.outcomes import (
     CircuitOpen,
     FetchOptions,
@@ -44,7 +44,9 @@ from outreach_helper.dashboard.outcomes import (
 from outreach_helper.dashboard.urls import USER_STATS_PATH, course_path
 from outreach_helper.settings import Settings
 
-log = logging.getLogger(__name__)
+log = structlog.get_logger(__name__)
+# Outcome labels in metrics and logs.
+OUTCOME_NAMES = {Found: "found", NotFound: "not_found", NotModified: "not_modified"}
 
 ENDPOINTS = ("user_stats", "course", "users")
 # Waits between the attempts of a background refresh: about 0.5 s, then 1 s, plus up to
@@ -203,21 +205,28 @@ class DashboardClient:
         except UpstreamError as error:
             breaker.failure()
             self.last_failure_at, self.last_error = time.time(), f"{endpoint}: {error.detail}"
-            log.warning(
-                "upstream %s failed after %.0f ms: %s",
-                endpoint, (time.perf_counter() - started) * 1000, error.detail,
-            )  # fmt: skip
+            self._record(endpoint, error.outcome, started, error=error.detail)
             raise
         except BaseException:
             breaker.abandon()
             raise
         breaker.success()
         self.last_success_at = time.time()
-        log.info(
-            "upstream %s %s in %.0f ms",
-            endpoint, type(outcome).__name__, (time.perf_counter() - started) * 1000,
-        )  # fmt: skip
+        self._record(endpoint, OUTCOME_NAMES[type(outcome)], started)
         return outcome
+
+    def _record(self, endpoint: str, outcome: str, started: float, **fields: object) -> None:
+        """One log line and the metrics of one upstream request."""
+        seconds = time.perf_counter() - started
+        state = self.breakers[endpoint].state
+        metrics.breaker_open.labels(endpoint).set(state is not CircuitState.CLOSED)
+        metrics.upstream_requests.labels(endpoint, outcome).inc()
+        metrics.upstream_seconds.labels(endpoint).observe(seconds)
+        level = log.warning if "error" in fields else log.info
+        level(
+            "upstream", endpoint=endpoint, outcome=outcome,
+            duration_ms=round(seconds * 1000, 1), **fields,
+        )  # fmt: skip
 
     async def _request(
         self,

@@ -58,6 +58,7 @@ class UpstreamError(Exception):
 
     status = 502
     title = "Bad gateway"
+    outcome = "bad_response"  # the label in metrics
 
     def __init__(self, detail: str, *, retry_after: float | None = None) -> None:
         super().__init__(detail)
@@ -77,6 +78,7 @@ class UpstreamUnavailable(UpstreamError):
 
     status = 503
     title = "Upstream unavailable"
+    outcome = "unavailable"
 
 
 class UpstreamTimeout(UpstreamError):
@@ -84,6 +86,7 @@ class UpstreamTimeout(UpstreamError):
 
     status = 504
     title = "Upstream timeout"
+    outcome = "timeout"
 
 
 class CircuitOpen(UpstreamUnavailable):
