@@ -11,14 +11,32 @@ import structlog
 from fastapi import FastAPI
 
 from outreach_helper import __version__
-from outreach_helper.api import courses, health, users
+from outreach_helper.api import courses, health, home, users
+from outreach_helper.api.cors import GadgetCORS
 from outreach_helper.api.errors import install_error_handlers
+from outreach_helper.api.head import HeadAsGet
+from outreach_helper.api.home import home_page
 from outreach_helper.api.observe import ObserveMiddleware
 from outreach_helper.components import Components
 from outreach_helper.logs import configure_logging
 from outreach_helper.settings import Settings
 
 log = structlog.get_logger(__name__)
+
+DESCRIPTION = """\
+Cached answers about [Outreach Dashboard](https://outreachdashboard.wmflabs.org) users and
+courses, for wiki gadgets calling from readers' browsers.
+
+* **CORS**: every answer, errors included, carries `Access-Control-Allow-Origin: *`
+  (never credentials); `OPTIONS` preflights allow the `Api-User-Agent` header.
+* **Caching**: JSON answers carry a weak `ETag` (send it back in `If-None-Match` for a
+  304), `Cache-Control` (`public, max-age, stale-while-revalidate, stale-if-error`, never
+  past the next course window boundary when the answer has activity flags), `Age` and an
+  RFC 9211 `Cache-Status`. Large answers are gzip-encoded when the client accepts it.
+* **HEAD** works on every GET route. Unknown query parameters are ignored.
+* **Errors** are RFC 9457 problem details (`application/problem+json`).
+* **Privacy**: no client IP addresses are stored or logged.
+"""
 
 
 def create_app(
@@ -38,6 +56,7 @@ def create_app(
         app.state.client = parts.client
         app.state.cache = parts.cache
         app.state.service = parts.service
+        app.state.home_page = home_page(settings.source_url)
         log.info("starting", version=__version__, store=parts.store.name)
         try:
             yield
@@ -48,10 +67,16 @@ def create_app(
         title="Outreach Dashboard Helper",
         version=__version__,
         summary="Fast, cached answers about Outreach Dashboard courses, for wiki gadgets.",
+        description=DESCRIPTION,
+        license_info={"name": "MIT", "identifier": "MIT"},
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    # Outermost last: CORS headers go on everything, HEAD answers included.
+    app.add_middleware(HeadAsGet)
+    app.add_middleware(GadgetCORS)
     app.add_middleware(ObserveMiddleware)
+    app.include_router(home.router)
     app.include_router(users.router)
     app.include_router(courses.router)
     app.include_router(health.router)

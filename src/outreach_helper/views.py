@@ -6,14 +6,18 @@ the stored dates; they are never stored.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from outreach_helper.domain.namelists import NameList
 from outreach_helper.domain.roles import role_name, summarize_roles
-from outreach_helper.domain.rosters import split_roster, staff_usernames
-from outreach_helper.domain.windows import within_window
+from outreach_helper.domain.rosters import sort_usernames, split_roster, staff_usernames
+from outreach_helper.domain.windows import next_boundary, within_window
 
 DATE_FIELDS = ("start", "end", "timeline_start", "timeline_end")
+# The two windows a course has: "tracking" counts contributions, "event" is the event itself.
+WINDOW_FIELDS = {"tracking": ("start", "end"), "event": ("timeline_start", "timeline_end")}
 
 
 def activity(course: dict[str, Any], now: datetime) -> dict[str, bool | None]:
@@ -24,6 +28,25 @@ def activity(course: dict[str, Any], now: datetime) -> dict[str, bool | None]:
             course.get("timeline_start"), course.get("timeline_end"), now
         ),
     }
+
+
+def next_change(
+    courses: Iterable[dict[str, Any] | None],
+    now: datetime,
+    windows: Iterable[str] = ("tracking", "event"),
+) -> datetime | None:
+    """The first moment after `now` at which an activity flag of these courses could flip
+    (a window start or end); None when no boundary lies ahead. Answers built from these
+    courses stay the same until then, so they may be reused and cached up to it."""
+    fields = [WINDOW_FIELDS[window] for window in windows]
+    moments = [
+        moment
+        for course in courses
+        if course is not None
+        for start, end in fields
+        if (moment := next_boundary(course.get(start), course.get(end), now)) is not None
+    ]
+    return min(moments, default=None)
 
 
 def enrichment(
@@ -90,4 +113,120 @@ def roster_view(slug: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
         "course_slug": slug,
         "facilitators": [roster_row_view(row) for row in facilitators],
         "participants": [roster_row_view(row) for row in participants],
+    }
+
+
+# --- status and staff of active courses -----------------------------------------------
+
+
+def distinct_slugs(record: dict[str, Any]) -> list[str]:
+    """A user's course slugs, each once, in enrollment order (newest first)."""
+    return list(dict.fromkeys(e["course_slug"] for e in record["courses"] if e.get("course_slug")))
+
+
+def is_active(course: dict[str, Any] | None, window: str, now: datetime) -> bool:
+    """Whether `window` of a course contains now; unknown dates or no details mean no."""
+    if course is None:
+        return False
+    start, end = WINDOW_FIELDS[window]
+    return within_window(course.get(start), course.get(end), now) is True
+
+
+def status_view(
+    username: str, record: dict[str, Any], details: dict[str, dict[str, Any] | None], now: datetime
+) -> dict[str, Any]:
+    """What a gadget needs to decide whether to show anything: counts over distinct courses.
+
+    `details` maps each slug to its course record, or None when it could not be read (such
+    a course counts, but not as active)."""
+    slugs = distinct_slugs(record)
+    tracking = sum(is_active(details.get(slug), "tracking", now) for slug in slugs)
+    event = sum(is_active(details.get(slug), "event", now) for slug in slugs)
+    return {
+        "username": username,
+        "has_any_courses": bool(slugs),
+        "has_active_tracking": tracking > 0,
+        "has_active_event": event > 0,
+        "course_count": len(slugs),
+        "active_tracking_count": tracking,
+        "active_event_count": event,
+    }
+
+
+def active_slugs(
+    record: dict[str, Any],
+    details: dict[str, dict[str, Any] | None],
+    window: str,
+    now: datetime,
+) -> list[str]:
+    """The user's distinct slugs whose `window` contains now, in enrollment order."""
+    return [slug for slug in distinct_slugs(record) if is_active(details.get(slug), window, now)]
+
+
+def active_staff_view(
+    username: str,
+    record: dict[str, Any],
+    details: dict[str, dict[str, Any] | None],
+    rosters: dict[str, list[dict[str, Any]] | None],
+    window: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """Staff of the user's courses active in `window`; a roster that could not be read
+    gives an empty staff list (the course is still listed)."""
+    titles = {e["course_slug"]: e.get("course_title") for e in record["courses"]}
+    courses = []
+    everyone: set[str] = set()
+    for slug in active_slugs(record, details, window, now):
+        course = details[slug] or {}
+        roster = rosters.get(slug)
+        staff = staff_usernames(roster) if roster is not None else []
+        everyone.update(staff)
+        courses.append(
+            {
+                "course_slug": slug,
+                "course_title": course.get("title") or titles.get(slug),
+                "staff": staff,
+            }
+        )
+    return {
+        "username": username,
+        "window": window,
+        "all_staff": sort_usernames(everyone),
+        "courses": courses,
+    }
+
+
+# --- batches ----------------------------------------------------------------------------
+
+
+def problem_body(status: int, title: str, detail: str) -> dict[str, Any]:
+    """RFC 9457 problem details, as every error of the API is shaped."""
+    return {"type": "about:blank", "title": title, "status": status, "detail": detail}
+
+
+def batch_view(names: NameList, outcomes: dict[str, tuple[int, Any]]) -> dict[str, Any]:
+    """One item per distinct name (in the order sent, names that cannot be usernames
+    last), each with its own status: the status answer, or a problem.
+
+    `outcomes` maps each valid name to (200, status body) or (error status, (title, detail)).
+    """
+    users = []
+    for name in names.names:
+        status, value = outcomes[name]
+        if status == 200:
+            users.append({"username": name, "status": 200, "result": value, "problem": None})
+        else:
+            title, detail = value
+            users.append(
+                {"username": name, "status": status, "result": None,
+                 "problem": problem_body(status, title, detail)}
+            )  # fmt: skip
+    for raw, why in names.invalid:
+        users.append(
+            {"username": raw, "status": 400, "result": None,
+             "problem": problem_body(400, "Invalid input", why)}
+        )  # fmt: skip
+    return {
+        "users": users,
+        "normalized": [{"from": raw, "to": name} for raw, name in names.normalized],
     }

@@ -410,7 +410,7 @@ async def test_an_hour_of_dead_dashboard_costs_a_bounded_number_of_attempts(
         with stamina.set_testing(True, attempts=3, cap=True):
             for _ in range(3600):
                 for name in users:
-                    state = (await service.user(name)).lookup.state
+                    state = (await service.user(name)).state
                     states[state] = states.get(state, 0) + 1
                 await settle()
                 clock.now += 1
@@ -423,7 +423,7 @@ async def test_an_hour_of_dead_dashboard_costs_a_bounded_number_of_attempts(
                 for name in users:
                     await service.user(name)
                 await settle()
-                fresh = [(await service.user(n)).lookup.state for n in users]
+                fresh = [(await service.user(n)).state for n in users]
                 if set(fresh) == {CacheState.FRESH}:
                     recovered_after = second
                     break

@@ -150,8 +150,35 @@ class SWRCache:
 
         Raises UpstreamError when the upstream fails and nothing usable is stored.
         """
+        key = f"{kind.name}:{ident}"
+        return await self._resolve(key, kind, await self.store.read(key), fetch)
+
+    async def get_many(
+        self, kind: Kind, idents: list[str], fetches: list[Fetch]
+    ) -> list[Lookup | UpstreamError]:
+        """`get` for many keys of one kind, reading them all in one store round trip.
+
+        Each key is decided on its own: usable entries are answered at once, the others
+        fetched concurrently; a key whose fetch fails gets its UpstreamError in its place.
+        """
+        keys = [f"{kind.name}:{ident}" for ident in idents]
+        records = await self.store.read_many(keys)
+        results = await asyncio.gather(
+            *(
+                self._resolve(key, kind, record, fetch)
+                for key, record, fetch in zip(keys, records, fetches, strict=True)
+            ),
+            return_exceptions=True,
+        )
+        for result in results:
+            if isinstance(result, BaseException) and not isinstance(result, UpstreamError):
+                raise result
+        return results  # type: ignore[return-value]
+
+    async def _resolve(self, key: str, kind: Kind, record: Record, fetch: Fetch) -> Lookup:
+        """`_decide`, counted in the metrics by outcome."""
         try:
-            lookup = await self._lookup(kind, ident, fetch)
+            lookup = await self._decide(key, kind, record, fetch)
         except UpstreamError:
             metrics.cache_lookups.labels(kind.name, "error").inc()
             raise
@@ -159,9 +186,8 @@ class SWRCache:
         metrics.cache_lookups.labels(kind.name, state).inc()
         return lookup
 
-    async def _lookup(self, kind: Kind, ident: str, fetch: Fetch) -> Lookup:
-        key = f"{kind.name}:{ident}"
-        record = await self.store.read(key)
+    async def _decide(self, key: str, kind: Kind, record: Record, fetch: Fetch) -> Lookup:
+        """What to answer for `key`, given what the store holds about it."""
         now = self._clock()
         entry = record.entry
         backing_off = record.backoff is not None and record.backoff.active(now)

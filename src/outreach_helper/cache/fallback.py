@@ -66,6 +66,9 @@ class FallbackStore:
     async def read(self, key: str) -> Record:
         return await self._run(lambda s: s.read(key))
 
+    async def read_many(self, keys: list[str]) -> list[Record]:
+        return await self._run(lambda s: s.read_many(keys))
+
     async def get_many(self, keys: list[str]) -> list[Entry | None]:
         return await self._run(lambda s: s.get_many(keys))
 

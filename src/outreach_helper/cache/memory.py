@@ -55,6 +55,9 @@ class MemoryStore:
             self._get(lease_key(key)) is not None,
         )
 
+    async def read_many(self, keys: list[str]) -> list[Record]:
+        return [await self.read(key) for key in keys]
+
     async def get_many(self, keys: list[str]) -> list[Entry | None]:
         return [self._get(key) for key in keys]
 

@@ -79,16 +79,28 @@ class RedisStore:
             raise StoreError(f"redis: {type(error).__name__}: {error}") from error
 
     async def read(self, key: str) -> Record:
-        names = [key, meta_key(key), backoff_key(key), lease_key(key)]
-        raw_entry, raw_meta, raw_backoff, lease = await self._call(
-            self._redis.mget([self._key(name) for name in names])
-        )
-        return Record(
-            _decode(raw_entry, Entry),
-            _decode(raw_meta, Meta),
-            _decode(raw_backoff, Backoff),
-            lease is not None,
-        )
+        (record,) = await self.read_many([key])
+        return record
+
+    async def read_many(self, keys: list[str]) -> list[Record]:
+        """One MGET of every key's entry, meta, backoff and lease."""
+        if not keys:
+            return []
+        names = [
+            self._key(name)
+            for key in keys
+            for name in (key, meta_key(key), backoff_key(key), lease_key(key))
+        ]
+        raws = await self._call(self._redis.mget(names))
+        return [
+            Record(
+                _decode(raw_entry, Entry),
+                _decode(raw_meta, Meta),
+                _decode(raw_backoff, Backoff),
+                lease is not None,
+            )
+            for raw_entry, raw_meta, raw_backoff, lease in zip(*[iter(raws)] * 4, strict=True)
+        ]
 
     async def get_many(self, keys: list[str]) -> list[Entry | None]:
         if not keys:

@@ -49,6 +49,9 @@ class Store(Protocol):
 
     async def read(self, key: str) -> Record: ...
 
+    async def read_many(self, keys: list[str]) -> list[Record]:
+        """`read` of many keys in one round trip."""
+
     async def get_many(self, keys: list[str]) -> list[Entry | None]: ...
 
     async def write(self, key: str, entry: Entry, meta: Meta | None, ttl: float) -> bool:
