@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from outreach_helper import __version__
 from outreach_helper.api import courses, health, users
 from outreach_helper.api.errors import install_error_handlers
+from outreach_helper.api.gadget import router as gadget_router
 from outreach_helper.cache.engine import SWRCache, Windows
 from outreach_helper.cache.fallback import FallbackStore
 from outreach_helper.cache.memory import MemoryStore
@@ -79,6 +80,7 @@ def create_app(
     app.include_router(users.router)
     app.include_router(courses.router)
     app.include_router(health.router)
+    app.include_router(gadget_router)
     return app
 
 
