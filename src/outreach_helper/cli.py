@@ -39,6 +39,21 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _demo(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from outreach_helper.demo.app import create_demo_app
+
+    logging.basicConfig(level="INFO", format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    print(
+        f"Demo wiki with the gadget: http://{args.host}:{args.port}/demo/\n"
+        "Sample data only: nothing is fetched from the Outreach Dashboard. Ctrl-C stops it.",
+        flush=True,
+    )
+    uvicorn.run(create_demo_app(), host=args.host, port=args.port, access_log=False)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="outreach-helper", description="Cached JSON API in front of the Outreach Dashboard."
@@ -51,6 +66,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     serve.set_defaults(handler=_serve)
+    demo = commands.add_parser(
+        "demo", help="run the service on sample data, with demo wiki pages for the gadget"
+    )
+    demo.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    demo.add_argument(
+        "--port", type=int, default=_port_default(), help="port (default $PORT or 8000)"
+    )
+    demo.set_defaults(handler=_demo)
     return parser
 
 
