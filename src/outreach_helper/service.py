@@ -19,11 +19,30 @@ from outreach_helper.dashboard.outcomes import UpstreamError
 from outreach_helper.dashboard.urls import encode_segment
 from outreach_helper.domain.slugs import InvalidSlug, course_key, split_course_slug
 from outreach_helper.settings import Settings
-from outreach_helper.views import course_view, roster_view, user_view
+from outreach_helper.views import (
+    active_slugs,
+    active_staff_view,
+    course_view,
+    distinct_slugs,
+    roster_view,
+    status_view,
+    user_view,
+)
 
 
 def _utc(timestamp: float) -> datetime:
     return datetime.fromtimestamp(timestamp, UTC)
+
+
+def _split_all(slugs: list[str]) -> dict[str, tuple[str, str]]:
+    """slug -> (school, title), leaving out slugs that cannot be a course's."""
+    parts = {}
+    for slug in slugs:
+        try:
+            parts[slug] = split_course_slug(slug)
+        except InvalidSlug:
+            continue
+    return parts
 
 
 class NotFoundError(Exception):
@@ -102,6 +121,40 @@ class HelperService:
         lookup = await self._roster(school, title)
         return Answer(roster_view(course_key(school, title), lookup.data), lookup, self._clock())
 
+    async def status(self, username: str) -> Answer:
+        """Counts of the user's courses and of those active now (details, no rosters)."""
+        lookup = await self._user(username)
+        details = await self._all_details(distinct_slugs(lookup.data))
+        now = self._clock()
+        return Answer(status_view(username, lookup.data, details, _utc(now)), lookup, now)
+
+    async def active_staff(self, username: str, *, window: str) -> Answer:
+        """Staff of the user's courses active in `window`; rosters of active courses only,
+        so inactive ones cost the Dashboard nothing."""
+        lookup = await self._user(username)
+        details = await self._all_details(distinct_slugs(lookup.data))
+        now = self._clock()
+        active = active_slugs(lookup.data, details, window, _utc(now))
+        rosters = await self._all_rosters(active)
+        body = active_staff_view(username, lookup.data, details, rosters, window, _utc(now))
+        return Answer(body, lookup, now)
+
+    async def _all_details(self, slugs: list[str]) -> dict[str, Any]:
+        """slug -> course record, or None where it cannot be read; fetched concurrently."""
+        parts = _split_all(slugs)
+        results = await asyncio.gather(
+            *(self._optional(self._course(*parts[slug])) for slug in parts)
+        )
+        return dict(zip(parts, results, strict=True))
+
+    async def _all_rosters(self, slugs: list[str]) -> dict[str, Any]:
+        """slug -> roster rows, or None where they cannot be read; fetched concurrently."""
+        parts = _split_all(slugs)
+        results = await asyncio.gather(
+            *(self._optional(self._roster(*parts[slug])) for slug in parts)
+        )
+        return dict(zip(parts, results, strict=True))
+
     async def _enrich(
         self, enrollments: list[dict[str, Any]]
     ) -> dict[str, tuple[dict[str, Any] | None, list[dict[str, Any]] | None]]:
@@ -109,12 +162,7 @@ class HelperService:
         cap bounds the upstream load). A course that cannot be read gets None, so one
         private or failing course does not fail the whole answer."""
         slugs = sorted({e["course_slug"] for e in enrollments if e.get("course_slug")})
-        parts = {}
-        for slug in slugs:
-            try:
-                parts[slug] = split_course_slug(slug)
-            except InvalidSlug:
-                continue
+        parts = _split_all(slugs)
         results = await asyncio.gather(
             *(self._optional(self._course(*parts[slug])) for slug in parts),
             *(self._optional(self._roster(*parts[slug])) for slug in parts),

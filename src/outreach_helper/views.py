@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from outreach_helper.domain.roles import role_name, summarize_roles
-from outreach_helper.domain.rosters import split_roster, staff_usernames
+from outreach_helper.domain.rosters import sort_usernames, split_roster, staff_usernames
 from outreach_helper.domain.windows import within_window
 
 DATE_FIELDS = ("start", "end", "timeline_start", "timeline_end")
@@ -90,4 +90,87 @@ def roster_view(slug: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
         "course_slug": slug,
         "facilitators": [roster_row_view(row) for row in facilitators],
         "participants": [roster_row_view(row) for row in participants],
+    }
+
+
+# --- status and staff of active courses -----------------------------------------------
+
+# The two windows a course has: "tracking" counts contributions, "event" is the event itself.
+WINDOW_FIELDS = {"tracking": ("start", "end"), "event": ("timeline_start", "timeline_end")}
+
+
+def distinct_slugs(record: dict[str, Any]) -> list[str]:
+    """A user's course slugs, each once, in enrollment order (newest first)."""
+    return list(dict.fromkeys(e["course_slug"] for e in record["courses"] if e.get("course_slug")))
+
+
+def is_active(course: dict[str, Any] | None, window: str, now: datetime) -> bool:
+    """Whether `window` of a course contains now; unknown dates or no details mean no."""
+    if course is None:
+        return False
+    start, end = WINDOW_FIELDS[window]
+    return within_window(course.get(start), course.get(end), now) is True
+
+
+def status_view(
+    username: str, record: dict[str, Any], details: dict[str, dict[str, Any] | None], now: datetime
+) -> dict[str, Any]:
+    """What a gadget needs to decide whether to show anything: counts over distinct courses.
+
+    `details` maps each slug to its course record, or None when it could not be read (such
+    a course counts, but not as active)."""
+    slugs = distinct_slugs(record)
+    tracking = sum(is_active(details.get(slug), "tracking", now) for slug in slugs)
+    event = sum(is_active(details.get(slug), "event", now) for slug in slugs)
+    return {
+        "username": username,
+        "has_any_courses": bool(slugs),
+        "has_active_tracking": tracking > 0,
+        "has_active_event": event > 0,
+        "course_count": len(slugs),
+        "active_tracking_count": tracking,
+        "active_event_count": event,
+    }
+
+
+def active_slugs(
+    record: dict[str, Any],
+    details: dict[str, dict[str, Any] | None],
+    window: str,
+    now: datetime,
+) -> list[str]:
+    """The user's distinct slugs whose `window` contains now, in enrollment order."""
+    return [slug for slug in distinct_slugs(record) if is_active(details.get(slug), window, now)]
+
+
+def active_staff_view(
+    username: str,
+    record: dict[str, Any],
+    details: dict[str, dict[str, Any] | None],
+    rosters: dict[str, list[dict[str, Any]] | None],
+    window: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """Staff of the user's courses active in `window`; a roster that could not be read
+    gives an empty staff list (the course is still listed)."""
+    titles = {e["course_slug"]: e.get("course_title") for e in record["courses"]}
+    courses = []
+    everyone: set[str] = set()
+    for slug in active_slugs(record, details, window, now):
+        course = details[slug] or {}
+        roster = rosters.get(slug)
+        staff = staff_usernames(roster) if roster is not None else []
+        everyone.update(staff)
+        courses.append(
+            {
+                "course_slug": slug,
+                "course_title": course.get("title") or titles.get(slug),
+                "staff": staff,
+            }
+        )
+    return {
+        "username": username,
+        "window": window,
+        "all_staff": sort_usernames(everyone),
+        "courses": courses,
     }

@@ -180,7 +180,8 @@ async def test_enriching_forty_courses_cold_is_concurrent_and_capped(
     assert fake.counts["course"] == 40 and fake.counts["users"] == 40
     assert fake.max_in_flight <= 8
     # 1 + 80 requests, 8 at a time, 0.2 s each: about 2.2 s; one after another would be 16 s.
-    assert elapsed < 2.5, f"took {elapsed:.2f} s"
+    # The bound leaves room for a busy 2-core machine and still fails if fetches serialise.
+    assert elapsed < 8, f"took {elapsed:.2f} s"
 
 
 # --- courses -------------------------------------------------------------------------

@@ -6,6 +6,8 @@ against these models with extra fields forbidden, so the two cannot drift apart.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -45,6 +47,46 @@ class UserAnswer(Strict):
     is_instructor: bool
     is_student: bool
     max_project: str | None
+
+
+class StatusAnswer(Strict):
+    """Enough for a gadget to decide, in one call, whether to show anything."""
+
+    username: str = Field(description="The normalised username", examples=["Ada Example"])
+    has_any_courses: bool = Field(description="course_count > 0")
+    has_active_tracking: bool = Field(description="active_tracking_count > 0")
+    has_active_event: bool = Field(description="active_event_count > 0")
+    course_count: int = Field(description="Distinct courses the user is enrolled in", ge=0)
+    active_tracking_count: int = Field(
+        description="Courses whose tracking window (start..end) contains now; a course whose "
+        "details cannot be read counts as not active",
+        ge=0,
+    )
+    active_event_count: int = Field(
+        description="Courses whose event window (timeline_start..timeline_end) contains now",
+        ge=0,
+    )
+
+
+class ActiveCourseStaff(Strict):
+    course_slug: str = Field(examples=["Example_School/Example_Course_(2025)"])
+    course_title: str | None
+    staff: list[str] = Field(
+        description="Sorted unique usernames with role >= 1; empty when the roster cannot be "
+        "read right now"
+    )
+
+
+class ActiveStaffAnswer(Strict):
+    username: str = Field(description="The normalised username", examples=["Ada Example"])
+    window: Literal["tracking", "event"] = Field(
+        description='"tracking" (start..end, the default) or "event" '
+        "(timeline_start..timeline_end, with use_event_dates=true)"
+    )
+    all_staff: list[str] = Field(description="Staff of every listed course, sorted, unique")
+    courses: list[ActiveCourseStaff] = Field(
+        description="The user's courses active in the window, newest enrollment first"
+    )
 
 
 class Wiki(Strict):

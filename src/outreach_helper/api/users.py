@@ -8,7 +8,12 @@ from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from outreach_helper.api.deps import Service, Username
-from outreach_helper.api.models import PROBLEM_RESPONSES, UserAnswer
+from outreach_helper.api.models import (
+    PROBLEM_RESPONSES,
+    ActiveStaffAnswer,
+    StatusAnswer,
+    UserAnswer,
+)
 from outreach_helper.api.respond import json_answer
 
 router = APIRouter(prefix="/api/users", tags=["users"])
@@ -28,3 +33,30 @@ async def get_user(
     ] = False,
 ) -> Response:
     return json_answer(await service.user(username, enrich=enrich))
+
+
+@router.get(
+    "/{username}/status",
+    response_model=StatusAnswer,
+    responses=PROBLEM_RESPONSES,
+    summary="Whether a user has courses, and active ones",
+)
+async def get_status(username: Username, service: Service) -> Response:
+    return json_answer(await service.status(username))
+
+
+@router.get(
+    "/{username}/active-staff",
+    response_model=ActiveStaffAnswer,
+    responses=PROBLEM_RESPONSES,
+    summary="Staff of a user's active courses",
+)
+async def get_active_staff(
+    username: Username,
+    service: Service,
+    use_event_dates: Annotated[
+        bool, Query(description="Use the event window instead of the tracking window")
+    ] = False,
+) -> Response:
+    window = "event" if use_event_dates else "tracking"
+    return json_answer(await service.active_staff(username, window=window))

@@ -13,7 +13,7 @@ from typing import Any
 from .usernames import InvalidUsername, normalize_username
 from .windows import parse_timestamp
 
-__all__ = ["dedupe_roster", "split_roster", "staff_usernames"]
+__all__ = ["dedupe_roster", "sort_usernames", "split_roster", "staff_usernames"]
 
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
 
@@ -44,6 +44,11 @@ def _role(raw: object) -> int:
 
 def _sort_key(username: str) -> tuple[str, str]:
     return username.casefold(), username
+
+
+def sort_usernames(names: Iterable[str]) -> list[str]:
+    """Unique usernames in the order every staff list uses: case-insensitive, then exact."""
+    return sorted(set(names), key=_sort_key)
 
 
 def dedupe_roster(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -87,4 +92,4 @@ def staff_usernames(rows: Iterable[Mapping[str, Any]]) -> list[str]:
         if _role(row.get("role")) >= 1
         and (username := _username_key(row.get("username"))) is not None
     }
-    return sorted(names, key=_sort_key)
+    return sort_usernames(names)

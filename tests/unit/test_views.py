@@ -1,0 +1,82 @@
+"""The pure answer builders of views.py: status counts and staff of active courses."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from outreach_helper.views import active_slugs, active_staff_view, is_active, status_view
+
+NOW = datetime(2025, 11, 15, 12, tzinfo=UTC)
+BOTH = {"title": "Both", "start": "2025-11-01T00:00:00Z", "end": "2025-12-01T00:00:00Z",
+        "timeline_start": "2025-11-15T00:00:00Z", "timeline_end": "2025-11-16T00:00:00Z"}
+TRACKING = {**BOTH, "title": "Tracking", "timeline_start": "2025-11-01T00:00:00Z",
+            "timeline_end": "2025-11-02T00:00:00Z"}
+ENDED = {**TRACKING, "title": "Ended", "end": "2025-11-02T00:00:00Z"}
+UNDATED = {"title": "Undated", "start": None, "end": None}
+
+
+def record(*slugs: str) -> dict:
+    return {
+        "courses": [{"course_slug": s, "course_title": f"t {s}", "user_role": "Student"}
+                    for s in slugs],
+        "max_project": None,
+    }  # fmt: skip
+
+
+def test_is_active_per_window_and_unknowns_are_not_active() -> None:
+    assert is_active(BOTH, "tracking", NOW) and is_active(BOTH, "event", NOW)
+    assert is_active(TRACKING, "tracking", NOW) and not is_active(TRACKING, "event", NOW)
+    assert not is_active(UNDATED, "tracking", NOW)
+    assert not is_active(None, "tracking", NOW)
+
+
+def test_status_counts_distinct_slugs() -> None:
+    details = {"a": BOTH, "b": TRACKING, "c": ENDED, "d": None}
+    body = status_view("Ada", record("a", "b", "a", "c", "d"), details, NOW)
+    assert body == {
+        "username": "Ada",
+        "has_any_courses": True,
+        "has_active_tracking": True,
+        "has_active_event": True,
+        "course_count": 4,
+        "active_tracking_count": 2,
+        "active_event_count": 1,
+    }
+
+
+def test_status_without_courses() -> None:
+    body = status_view("Ada", record(), {}, NOW)
+    assert not body["has_any_courses"] and body["course_count"] == 0
+    assert not body["has_active_tracking"] and not body["has_active_event"]
+
+
+def test_active_slugs_keep_enrollment_order() -> None:
+    details = {"a": TRACKING, "b": BOTH, "c": ENDED}
+    assert active_slugs(record("a", "c", "b"), details, "tracking", NOW) == ["a", "b"]
+    assert active_slugs(record("a", "c", "b"), details, "event", NOW) == ["b"]
+
+
+def test_active_staff_view() -> None:
+    details = {"a": BOTH, "b": {**TRACKING, "title": None}, "c": ENDED}
+    rosters = {
+        "a": [{"username": "zed", "role": 1}, {"username": "Amy", "role": 2},
+              {"username": "Pupil", "role": 0}],
+        "b": [{"username": "amy", "role": 1}, {"username": "Zed", "role": 4}],
+    }  # fmt: skip
+    body = active_staff_view("Ada", record("a", "b", "c"), details, rosters, "tracking", NOW)
+    assert body == {
+        "username": "Ada",
+        "window": "tracking",
+        "all_staff": ["Amy", "Zed"],
+        "courses": [
+            {"course_slug": "a", "course_title": "Both", "staff": ["Amy", "Zed"]},
+            # no title in the details: the enrollment's title stands in
+            {"course_slug": "b", "course_title": "t b", "staff": ["Amy", "Zed"]},
+        ],
+    }
+
+
+def test_active_staff_with_an_unreadable_roster() -> None:
+    body = active_staff_view("Ada", record("a"), {"a": BOTH}, {"a": None}, "event", NOW)
+    assert body["courses"] == [{"course_slug": "a", "course_title": "Both", "staff": []}]
+    assert body["all_staff"] == [] and body["window"] == "event"
