@@ -66,15 +66,13 @@ def _doc(media_type: str, what: str) -> dict:
     }
 
 
-@router.api_route(
-    "/outreach-helper.js", methods=["GET", "HEAD"], **_doc("text/javascript", "script")
-)
+@router.get("/outreach-helper.js", **_doc("text/javascript", "script"))
+@router.head("/outreach-helper.js", include_in_schema=False)
 async def gadget_script(request: Request) -> Response:
     return _serve("outreach-helper.js", request)
 
 
-@router.api_route(
-    "/outreach-helper.css", methods=["GET", "HEAD"], **_doc("text/css", "style sheet")
-)
+@router.get("/outreach-helper.css", **_doc("text/css", "style sheet"))
+@router.head("/outreach-helper.css", include_in_schema=False)
 async def gadget_styles(request: Request) -> Response:
     return _serve("outreach-helper.css", request)

@@ -155,6 +155,7 @@ def _layout(root: str, title: str, body: str, wiki_page: WikiPage | None = None)
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>{html.escape(title)} – Demo Wiki</title>
 <link rel="stylesheet" href="{root}/static/demo.css">
 <link rel="stylesheet" href="{root}/gadget/outreach-helper.css">

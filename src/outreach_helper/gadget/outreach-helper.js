@@ -118,7 +118,10 @@
 		return '/api/users/' + encodeURIComponent( user.replace( / /g, '_' ) );
 	}
 
-	/** GET a JSON answer from the service; rejects on errors, non-2xx answers and timeouts. */
+	/**
+	 * GET a JSON answer from the service. Rejects on network errors, timeouts and non-2xx
+	 * answers (the error's `status` is then the HTTP status).
+	 */
 	async function getJson( path ) {
 		const controller = new AbortController();
 		const timer = setTimeout( () => controller.abort(), settings.timeout );
@@ -129,7 +132,9 @@
 				signal: controller.signal
 			} );
 			if ( !response.ok ) {
-				throw new Error( 'HTTP ' + response.status + ' from ' + path );
+				throw Object.assign( new Error( 'HTTP ' + response.status + ' from ' + path ), {
+					status: response.status
+				} );
 			}
 			return await response.json();
 		} finally {
@@ -470,6 +475,9 @@
 		try {
 			status = await getJson( userPath( user ) + '/status' );
 		} catch ( error ) {
+			if ( error.status === 404 ) {
+				return 'none'; // the Dashboard does not know this user
+			}
 			mw.log.warn( '[outreach-helper] status unavailable:', error );
 			return 'unavailable';
 		}
