@@ -26,7 +26,7 @@
 	// A user can override any of them in their common.js, before this gadget runs:
 	//     window.outreachHelperConfig = { apiBase: 'https://example.toolforge.org' };
 	const settings = Object.assign( {
-		// The Outreach Dashboard Helper service (no trailing slash).
+		// The Outreach Dashboard Helper service.
 		apiBase: 'https://outreach-helper.toolforge.org',
 		// The menu that gets the link: 'p-tb' (Tools), 'p-cactions' (More), ...
 		portlet: 'p-tb',
@@ -126,7 +126,7 @@
 		const controller = new AbortController();
 		const timer = setTimeout( () => controller.abort(), settings.timeout );
 		try {
-			const response = await fetch( settings.apiBase + path, {
+			const response = await fetch( settings.apiBase.replace( /\/+$/, '' ) + path, {
 				credentials: 'omit',
 				headers: { 'Api-User-Agent': API_USER_AGENT },
 				signal: controller.signal
