@@ -1,33 +1,50 @@
 """The service: what a route asks for, answered from the cache, fetched only when needed.
 
 Routes call this; this calls the cache; the cache calls the Dashboard client. Inputs
-arrive already normalised (see `domain/`).
+arrive already normalised (see `domain/`). Every answer comes with the facts its cache
+headers are made of (how old, how fresh, when an activity flag could flip), and its body
+is serialised once per distinct content (see `rendering.py`).
 """
 
 from __future__ import annotations
 
-import asyncio
+import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from outreach_helper.cache.engine import Kind, Lookup, SWRCache
+from outreach_helper.cache.engine import CacheState, Kind, Lookup, SWRCache
 from outreach_helper.dashboard.client import DashboardClient
 from outreach_helper.dashboard.outcomes import UpstreamError
 from outreach_helper.dashboard.urls import encode_segment
+from outreach_helper.domain.namelists import NameList
 from outreach_helper.domain.slugs import InvalidSlug, course_key, split_course_slug
+from outreach_helper.rendering import Body, RenderMemo, render
 from outreach_helper.settings import Settings
 from outreach_helper.views import (
     active_slugs,
     active_staff_view,
+    batch_view,
     course_view,
     distinct_slugs,
+    next_change,
     roster_view,
     status_view,
     user_view,
 )
+
+# A view builds a body for a moment, and says until when that body stays the same.
+View = Callable[[datetime], tuple[Any, datetime | None]]
+
+# Cache-Status severity: an answer is as fresh as its least fresh part.
+_SEVERITY = {
+    CacheState.FRESH: 0,
+    CacheState.MISS: 1,
+    CacheState.STALE: 2,
+    CacheState.STALE_IF_ERROR: 3,
+}
 
 
 def _utc(timestamp: float) -> datetime:
@@ -48,18 +65,59 @@ def _split_all(slugs: list[str]) -> dict[str, tuple[str, str]]:
 class NotFoundError(Exception):
     """The Dashboard does not know this user or course (or it is private)."""
 
-    def __init__(self, what: str, name: str):
+    def __init__(self, what: str, name: str, *, retry_in: float = 0.0):
         super().__init__(f"{what} {name!r} is not on the Outreach Dashboard (or is private)")
         self.what = what
+        # Seconds until the remembered 404 expires (how long a browser may cache it).
+        self.retry_in = retry_in
+
+
+@dataclass(frozen=True, slots=True)
+class Grace:
+    """How long past freshness a cache may still use an answer (seconds)."""
+
+    stale_while_revalidate: float
+    stale_if_error: float
 
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """An answer body, the cache lookup it came from and when it was made (for headers)."""
+    """A serialised body and the facts its cache headers are made of.
 
-    body: dict[str, Any]
-    lookup: Lookup
+    `fetched_at` is the oldest entry used, `state` the least fresh, `fresh_until` when the
+    first of them goes stale, `changes_at` when an activity flag in the body could flip
+    (None: never)."""
+
+    body: Body
     now: float
+    fetched_at: float
+    state: CacheState
+    fresh_until: float
+    changes_at: float | None
+    grace: Grace
+
+
+@dataclass(slots=True)
+class Sources:
+    """The cache entries an answer is built from: its memo key and its freshness."""
+
+    key: list[Any] = field(default_factory=list)
+    fetched_at: float = math.inf
+    fresh_until: float = math.inf
+    state: CacheState = CacheState.FRESH
+    degraded: bool = False
+
+    def add(self, kind: str, ident: str, lookup: Lookup, ttl: float) -> None:
+        fetched_at = lookup.entry.fetched_at
+        self.key.append((kind, ident, fetched_at))
+        self.fetched_at = min(self.fetched_at, fetched_at)
+        self.fresh_until = min(self.fresh_until, fetched_at + ttl)
+        if _SEVERITY[lookup.state] > _SEVERITY[self.state]:
+            self.state = lookup.state
+
+    def add_failure(self) -> None:
+        """A part could not be read: the answer is right for now but must not be kept."""
+        self.degraded = True
 
 
 class HelperService:
@@ -70,109 +128,224 @@ class HelperService:
         client: DashboardClient,
         *,
         clock: Callable[[], float] = time.time,
+        memo_entries: int = 4096,
     ):
         self._cache = cache
         self._client = client
         self._clock = clock
         self._base_url = settings.outreach_base_url
+        self._not_found_ttl = settings.not_found_cache_ttl
+        self._grace = Grace(settings.stale_while_revalidate_ttl, settings.stale_if_error_ttl)
+        # Single answers and batches apart, so many distinct batches cannot push out the
+        # bodies of single users.
+        self._memo = RenderMemo(memo_entries)
+        self._batch_memo = RenderMemo(max(64, memo_entries // 8))
         self.user_kind = Kind("user", settings.user_cache_ttl)
         self.course_kind = Kind("course", settings.course_cache_ttl)
         self.roster_kind = Kind("roster", settings.course_users_cache_ttl)
 
-    async def _user(self, username: str) -> Lookup:
-        lookup = await self._cache.get(
-            self.user_kind, username, lambda: self._client.user_stats(username)
-        )
-        if not lookup.found:
-            raise NotFoundError("user", username)
-        return lookup
-
-    async def _course(self, school: str, title: str) -> Lookup:
-        lookup = await self._cache.get(
-            self.course_kind, course_key(school, title), lambda: self._client.course(school, title)
-        )
-        if not lookup.found:
-            raise NotFoundError("course", course_key(school, title))
-        return lookup
-
-    async def _roster(self, school: str, title: str) -> Lookup:
-        lookup = await self._cache.get(
-            self.roster_kind,
-            course_key(school, title),
-            lambda: self._client.course_users(school, title),
-        )
-        if not lookup.found:
-            raise NotFoundError("course", course_key(school, title))
-        return lookup
+    # --- answers ------------------------------------------------------------------------
 
     async def user(self, username: str, *, enrich: bool = False) -> Answer:
         lookup = await self._user(username)
-        enrichments = await self._enrich(lookup.data["courses"]) if enrich else None
-        now = self._clock()
-        return Answer(user_view(username, lookup.data, _utc(now), enrichments), lookup, now)
+        sources = Sources()
+        self._add(sources, self.user_kind, username, lookup)
+        if not enrich:
+            return self._answer(("user", username), sources, lambda now: (
+                user_view(username, lookup.data, now), None
+            ))  # fmt: skip
+        slugs = distinct_slugs(lookup.data)
+        details = await self._parts(self.course_kind, slugs, sources)
+        rosters = await self._parts(self.roster_kind, slugs, sources)
 
-    async def course(self, school: str, title: str) -> Answer:
-        lookup = await self._course(school, title)
-        url = f"{self._base_url}/courses/{encode_segment(school)}/{encode_segment(title)}"
-        now = self._clock()
-        return Answer(course_view(lookup.data, _utc(now), url), lookup, now)
+        def view(now: datetime) -> tuple[Any, datetime | None]:
+            enrichments = {slug: (details.get(slug), rosters.get(slug)) for slug in slugs}
+            body = user_view(username, lookup.data, now, enrichments)
+            return body, next_change(details.values(), now)
 
-    async def roster(self, school: str, title: str) -> Answer:
-        lookup = await self._roster(school, title)
-        return Answer(roster_view(course_key(school, title), lookup.data), lookup, self._clock())
+        return self._answer(("user+enrich", username), sources, view)
 
     async def status(self, username: str) -> Answer:
         """Counts of the user's courses and of those active now (details, no rosters)."""
         lookup = await self._user(username)
-        details = await self._all_details(distinct_slugs(lookup.data))
-        now = self._clock()
-        return Answer(status_view(username, lookup.data, details, _utc(now)), lookup, now)
+        sources = Sources()
+        self._add(sources, self.user_kind, username, lookup)
+        details = await self._parts(self.course_kind, distinct_slugs(lookup.data), sources)
+        return self._answer(("status", username), sources, lambda now: (
+            status_view(username, lookup.data, details, now),
+            next_change(details.values(), now),
+        ))  # fmt: skip
 
     async def active_staff(self, username: str, *, window: str) -> Answer:
         """Staff of the user's courses active in `window`; rosters of active courses only,
         so inactive ones cost the Dashboard nothing."""
         lookup = await self._user(username)
-        details = await self._all_details(distinct_slugs(lookup.data))
+        sources = Sources()
+        self._add(sources, self.user_kind, username, lookup)
+        details = await self._parts(self.course_kind, distinct_slugs(lookup.data), sources)
+        active = active_slugs(lookup.data, details, window, _utc(self._clock()))
+        rosters = await self._parts(self.roster_kind, active, sources)
+        return self._answer(("active-staff", window, username), sources, lambda now: (
+            active_staff_view(username, lookup.data, details, rosters, window, now),
+            next_change(details.values(), now, (window,)),
+        ))  # fmt: skip
+
+    async def course(self, school: str, title: str) -> Answer:
+        key = course_key(school, title)
+        lookup = await self._course(school, title)
+        sources = Sources()
+        self._add(sources, self.course_kind, key, lookup)
+        url = f"{self._base_url}/courses/{encode_segment(school)}/{encode_segment(title)}"
+        return self._answer(("course", key), sources, lambda now: (
+            course_view(lookup.data, now, url), next_change([lookup.data], now)
+        ))  # fmt: skip
+
+    async def roster(self, school: str, title: str) -> Answer:
+        key = course_key(school, title)
+        lookup = await self._roster(school, title)
+        sources = Sources()
+        self._add(sources, self.roster_kind, key, lookup)
+        return self._answer(("roster", key), sources, lambda now: (
+            roster_view(key, lookup.data), None
+        ))  # fmt: skip
+
+    async def statuses(self, names: NameList) -> Answer:
+        """The status of each name: users from one store round trip, their courses from
+        one more; cold ones fetched concurrently (under the client's in-flight cap).
+        Each name succeeds or fails on its own."""
+        sources = Sources()
+        users = await self._cache.get_many(
+            self.user_kind, names.names, [self._user_fetch(name) for name in names.names]
+        )
+        records: dict[str, Any] = {}
+        for name, result in zip(names.names, users, strict=True):
+            if isinstance(result, UpstreamError):
+                sources.add_failure()
+            else:
+                self._add(sources, self.user_kind, name, result)
+            records[name] = result
+        slugs = list(
+            dict.fromkeys(
+                slug
+                for result in records.values()
+                if isinstance(result, Lookup) and result.found
+                for slug in distinct_slugs(result.data)
+            )
+        )
+        details = await self._parts(self.course_kind, slugs, sources)
+
+        def view(now: datetime) -> tuple[Any, datetime | None]:
+            outcomes = {
+                name: self._status_outcome(name, r, details, now) for name, r in records.items()
+            }
+            return batch_view(names, outcomes), next_change(details.values(), now)
+
+        key = ("batch", tuple(names.names), tuple(names.invalid), tuple(names.normalized))
+        return self._answer(key, sources, view, memo=self._batch_memo)
+
+    # --- reading ------------------------------------------------------------------------
+
+    def _user_fetch(self, username: str) -> Callable[[], Any]:
+        return lambda: self._client.user_stats(username)
+
+    async def _user(self, username: str) -> Lookup:
+        lookup = await self._cache.get(self.user_kind, username, self._user_fetch(username))
+        if not lookup.found:
+            raise NotFoundError("user", username, retry_in=self._retry_in(lookup))
+        return lookup
+
+    async def _course(self, school: str, title: str) -> Lookup:
+        key = course_key(school, title)
+        lookup = await self._cache.get(
+            self.course_kind, key, lambda: self._client.course(school, title)
+        )
+        if not lookup.found:
+            raise NotFoundError("course", key, retry_in=self._retry_in(lookup))
+        return lookup
+
+    async def _roster(self, school: str, title: str) -> Lookup:
+        key = course_key(school, title)
+        lookup = await self._cache.get(
+            self.roster_kind, key, lambda: self._client.course_users(school, title)
+        )
+        if not lookup.found:
+            raise NotFoundError("course", key, retry_in=self._retry_in(lookup))
+        return lookup
+
+    async def _parts(self, kind: Kind, slugs: list[str], sources: Sources) -> dict[str, Any]:
+        """slug -> course details or roster (by `kind`), None where it cannot be read; all
+        from one store round trip, the missing ones fetched concurrently. A private or
+        failing course gets None, so it does not fail the whole answer."""
+        parts = _split_all(slugs)
+        fetch = self._client.course if kind is self.course_kind else self._client.course_users
+        results = await self._cache.get_many(
+            kind,
+            [course_key(*parts[slug]) for slug in parts],
+            [
+                lambda school=school, title=title: fetch(school, title)
+                for school, title in parts.values()
+            ],
+        )
+        found: dict[str, Any] = {}
+        for slug, result in zip(parts, results, strict=True):
+            if isinstance(result, UpstreamError):
+                sources.add_failure()
+                found[slug] = None
+            else:
+                self._add(sources, kind, slug, result)
+                found[slug] = result.data
+        return found
+
+    # --- shaping ------------------------------------------------------------------------
+
+    def _add(self, sources: Sources, kind: Kind, ident: str, lookup: Lookup) -> None:
+        ttl = kind.ttl if lookup.found else self._not_found_ttl
+        sources.add(kind.name, ident, lookup, ttl)
+
+    def _retry_in(self, lookup: Lookup) -> float:
+        return max(0.0, lookup.entry.fetched_at + self._not_found_ttl - self._clock())
+
+    def _status_outcome(
+        self, name: str, result: Lookup | UpstreamError, details: dict[str, Any], now: datetime
+    ) -> tuple[int, Any]:
+        """(HTTP status, status body or problem) of one name in a batch."""
+        if isinstance(result, UpstreamError):
+            return result.status, (result.title, result.detail)
+        if not result.found:
+            return 404, ("Not found", str(NotFoundError("user", name)))
+        return 200, status_view(name, result.data, details, now)
+
+    def _fresh_until(self, sources: Sources, now: float) -> float:
+        if sources.degraded:
+            return now
+        if not sources.key:  # built from no entry at all (a batch of invalid names)
+            return now + self.user_kind.ttl
+        return sources.fresh_until
+
+    def _answer(
+        self, key: tuple[Any, ...], sources: Sources, view: View, *, memo: RenderMemo | None = None
+    ) -> Answer:
+        """The answer for `sources` now: the memoised body while its entries and the window
+        boundaries it depends on are unchanged, else a new one (memoised unless a part
+        failed, since a retry may then succeed)."""
+        memo = memo or self._memo
         now = self._clock()
-        active = active_slugs(lookup.data, details, window, _utc(now))
-        rosters = await self._all_rosters(active)
-        body = active_staff_view(username, lookup.data, details, rosters, window, _utc(now))
-        return Answer(body, lookup, now)
-
-    async def _all_details(self, slugs: list[str]) -> dict[str, Any]:
-        """slug -> course record, or None where it cannot be read; fetched concurrently."""
-        parts = _split_all(slugs)
-        results = await asyncio.gather(
-            *(self._optional(self._course(*parts[slug])) for slug in parts)
+        memo_key = (*key, *sources.key)
+        hit = None if sources.degraded else memo.get(memo_key, now)
+        if hit is not None:
+            body, valid_until = hit
+        else:
+            data, changes = view(_utc(now))
+            body = render(data)
+            valid_until = changes.timestamp() if changes is not None else math.inf
+            if not sources.degraded:
+                memo.put(memo_key, body, valid_until)
+        return Answer(
+            body=body,
+            now=now,
+            fetched_at=sources.fetched_at if sources.key else now,
+            state=sources.state,
+            fresh_until=self._fresh_until(sources, now),
+            changes_at=None if math.isinf(valid_until) else valid_until,
+            grace=self._grace,
         )
-        return dict(zip(parts, results, strict=True))
-
-    async def _all_rosters(self, slugs: list[str]) -> dict[str, Any]:
-        """slug -> roster rows, or None where they cannot be read; fetched concurrently."""
-        parts = _split_all(slugs)
-        results = await asyncio.gather(
-            *(self._optional(self._roster(*parts[slug])) for slug in parts)
-        )
-        return dict(zip(parts, results, strict=True))
-
-    async def _enrich(
-        self, enrollments: list[dict[str, Any]]
-    ) -> dict[str, tuple[dict[str, Any] | None, list[dict[str, Any]] | None]]:
-        """Details and roster of every distinct course, all at once (the client's in-flight
-        cap bounds the upstream load). A course that cannot be read gets None, so one
-        private or failing course does not fail the whole answer."""
-        slugs = sorted({e["course_slug"] for e in enrollments if e.get("course_slug")})
-        parts = _split_all(slugs)
-        results = await asyncio.gather(
-            *(self._optional(self._course(*parts[slug])) for slug in parts),
-            *(self._optional(self._roster(*parts[slug])) for slug in parts),
-        )
-        count = len(parts)
-        return {slug: (results[i], results[count + i]) for i, slug in enumerate(parts)}
-
-    @staticmethod
-    async def _optional(lookup: Any) -> Any:
-        try:
-            return (await lookup).data
-        except (NotFoundError, UpstreamError):
-            return None

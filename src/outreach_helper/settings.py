@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     # Entries the in-process memory store keeps before evicting the least recently used.
     memory_max_entries: PositiveInt = 20000
     log_level: str = "INFO"
+    # Where the code is published; linked from the home page.
+    source_url: str = "https://gitlab.wikimedia.org/toolforge-repos/outreach-helper"
 
     @model_validator(mode="after")
     def _base_url_without_trailing_slash(self) -> Settings:

@@ -6,14 +6,18 @@ the stored dates; they are never stored.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from outreach_helper.domain.namelists import NameList
 from outreach_helper.domain.roles import role_name, summarize_roles
 from outreach_helper.domain.rosters import sort_usernames, split_roster, staff_usernames
-from outreach_helper.domain.windows import within_window
+from outreach_helper.domain.windows import next_boundary, within_window
 
 DATE_FIELDS = ("start", "end", "timeline_start", "timeline_end")
+# The two windows a course has: "tracking" counts contributions, "event" is the event itself.
+WINDOW_FIELDS = {"tracking": ("start", "end"), "event": ("timeline_start", "timeline_end")}
 
 
 def activity(course: dict[str, Any], now: datetime) -> dict[str, bool | None]:
@@ -24,6 +28,25 @@ def activity(course: dict[str, Any], now: datetime) -> dict[str, bool | None]:
             course.get("timeline_start"), course.get("timeline_end"), now
         ),
     }
+
+
+def next_change(
+    courses: Iterable[dict[str, Any] | None],
+    now: datetime,
+    windows: Iterable[str] = ("tracking", "event"),
+) -> datetime | None:
+    """The first moment after `now` at which an activity flag of these courses could flip
+    (a window start or end); None when no boundary lies ahead. Answers built from these
+    courses stay the same until then, so they may be reused and cached up to it."""
+    fields = [WINDOW_FIELDS[window] for window in windows]
+    moments = [
+        moment
+        for course in courses
+        if course is not None
+        for start, end in fields
+        if (moment := next_boundary(course.get(start), course.get(end), now)) is not None
+    ]
+    return min(moments, default=None)
 
 
 def enrichment(
@@ -94,9 +117,6 @@ def roster_view(slug: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 # --- status and staff of active courses -----------------------------------------------
-
-# The two windows a course has: "tracking" counts contributions, "event" is the event itself.
-WINDOW_FIELDS = {"tracking": ("start", "end"), "event": ("timeline_start", "timeline_end")}
 
 
 def distinct_slugs(record: dict[str, Any]) -> list[str]:
@@ -173,4 +193,40 @@ def active_staff_view(
         "window": window,
         "all_staff": sort_usernames(everyone),
         "courses": courses,
+    }
+
+
+# --- batches ----------------------------------------------------------------------------
+
+
+def problem_body(status: int, title: str, detail: str) -> dict[str, Any]:
+    """RFC 9457 problem details, as every error of the API is shaped."""
+    return {"type": "about:blank", "title": title, "status": status, "detail": detail}
+
+
+def batch_view(names: NameList, outcomes: dict[str, tuple[int, Any]]) -> dict[str, Any]:
+    """One item per distinct name (in the order sent, names that cannot be usernames
+    last), each with its own status: the status answer, or a problem.
+
+    `outcomes` maps each valid name to (200, status body) or (error status, (title, detail)).
+    """
+    users = []
+    for name in names.names:
+        status, value = outcomes[name]
+        if status == 200:
+            users.append({"username": name, "status": 200, "result": value, "problem": None})
+        else:
+            title, detail = value
+            users.append(
+                {"username": name, "status": status, "result": None,
+                 "problem": problem_body(status, title, detail)}
+            )  # fmt: skip
+    for raw, why in names.invalid:
+        users.append(
+            {"username": raw, "status": 400, "result": None,
+             "problem": problem_body(400, "Invalid input", why)}
+        )  # fmt: skip
+    return {
+        "users": users,
+        "normalized": [{"from": raw, "to": name} for raw, name in names.normalized],
     }

@@ -4,13 +4,30 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from outreach_helper.views import active_slugs, active_staff_view, is_active, status_view
+from outreach_helper.domain.namelists import NameList
+from outreach_helper.views import (
+    active_slugs,
+    active_staff_view,
+    batch_view,
+    is_active,
+    next_change,
+    status_view,
+)
 
 NOW = datetime(2025, 11, 15, 12, tzinfo=UTC)
-BOTH = {"title": "Both", "start": "2025-11-01T00:00:00Z", "end": "2025-12-01T00:00:00Z",
-        "timeline_start": "2025-11-15T00:00:00Z", "timeline_end": "2025-11-16T00:00:00Z"}
-TRACKING = {**BOTH, "title": "Tracking", "timeline_start": "2025-11-01T00:00:00Z",
-            "timeline_end": "2025-11-02T00:00:00Z"}
+BOTH = {
+    "title": "Both",
+    "start": "2025-11-01T00:00:00Z",
+    "end": "2025-12-01T00:00:00Z",
+    "timeline_start": "2025-11-15T00:00:00Z",
+    "timeline_end": "2025-11-16T00:00:00Z",
+}
+TRACKING = {
+    **BOTH,
+    "title": "Tracking",
+    "timeline_start": "2025-11-01T00:00:00Z",
+    "timeline_end": "2025-11-02T00:00:00Z",
+}
 ENDED = {**TRACKING, "title": "Ended", "end": "2025-11-02T00:00:00Z"}
 UNDATED = {"title": "Undated", "start": None, "end": None}
 
@@ -80,3 +97,34 @@ def test_active_staff_with_an_unreadable_roster() -> None:
     body = active_staff_view("Ada", record("a"), {"a": BOTH}, {"a": None}, "event", NOW)
     assert body["courses"] == [{"course_slug": "a", "course_title": "Both", "staff": []}]
     assert body["all_staff"] == [] and body["window"] == "event"
+
+
+def test_next_change_is_the_first_boundary_ahead() -> None:
+    assert next_change([BOTH, TRACKING], NOW) == datetime(2025, 11, 16, tzinfo=UTC)
+    assert next_change([BOTH], NOW, ("tracking",)) == datetime(2025, 12, 1, tzinfo=UTC)
+    assert next_change([ENDED, UNDATED, None], NOW) is None
+    assert next_change([], NOW) is None
+
+
+def test_batch_view_items_in_order_with_invalid_names_last() -> None:
+    names = NameList(
+        names=["Ada", "Bob", "Cy"],
+        invalid=[("A<b", "why")],
+        normalized=[("ada", "Ada")],
+    )
+    outcomes = {
+        "Ada": (200, {"username": "Ada"}),
+        "Bob": (404, ("Not found", "no Bob")),
+        "Cy": (503, ("Upstream unavailable", "down")),
+    }
+    body = batch_view(names, outcomes)
+    assert [(u["username"], u["status"]) for u in body["users"]] == [
+        ("Ada", 200), ("Bob", 404), ("Cy", 503), ("A<b", 400)
+    ]  # fmt: skip
+    assert body["users"][0] == {"username": "Ada", "status": 200,
+                                "result": {"username": "Ada"}, "problem": None}  # fmt: skip
+    assert body["users"][1]["problem"] == {
+        "type": "about:blank", "title": "Not found", "status": 404, "detail": "no Bob"
+    }  # fmt: skip
+    assert body["users"][3]["problem"]["detail"] == "why"
+    assert body["normalized"] == [{"from": "ada", "to": "Ada"}]

@@ -2,31 +2,41 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from outreach_helper.api.deps import School, Service, Title
-from outreach_helper.api.models import PROBLEM_RESPONSES, CourseAnswer, RosterAnswer
+from outreach_helper.api.models import CourseAnswer, RosterAnswer, answer_responses
 from outreach_helper.api.respond import json_answer
 
 router = APIRouter(prefix="/api/courses", tags=["courses"])
+_PROBLEMS = (400, 404, 502, 503, 504)
 
 
 @router.get(
     "/{school}/{title_slug}",
     response_model=CourseAnswer,
-    responses=PROBLEM_RESPONSES,
+    responses=answer_responses("The course's trimmed details", problems=_PROBLEMS),
     summary="Course details",
+    description="A course addressed by its slug's two parts, e.g. "
+    "`/api/courses/Example_Wikimedians_User_Group,_Lagos/Wikidata_Days_2025_(November)`, "
+    "with `active`/`active_event` computed now.",
 )
-async def get_course(school: School, title_slug: Title, service: Service) -> Response:
-    return json_answer(await service.course(school, title_slug))
+async def get_course(
+    request: Request, school: School, title_slug: Title, service: Service
+) -> Response:
+    return json_answer(request, await service.course(school, title_slug))
 
 
 @router.get(
     "/{school}/{title_slug}/users",
     response_model=RosterAnswer,
-    responses=PROBLEM_RESPONSES,
+    responses=answer_responses("The roster, one row a person", problems=_PROBLEMS),
     summary="Course roster: facilitators and participants",
+    description="Everyone enrolled, split into facilitators (role >= 1) and participants; "
+    "a person enrolled twice appears once, with their highest role.",
 )
-async def get_roster(school: School, title_slug: Title, service: Service) -> Response:
-    return json_answer(await service.roster(school, title_slug))
+async def get_roster(
+    request: Request, school: School, title_slug: Title, service: Service
+) -> Response:
+    return json_answer(request, await service.roster(school, title_slug))

@@ -1,39 +1,63 @@
 """Response models: the single description of the API's shapes (and of the OpenAPI doc).
 
 Answers are built by `views.py` as plain dicts and serialised once; tests validate them
-against these models with extra fields forbidden, so the two cannot drift apart.
+against these models with extra fields forbidden, and schemathesis checks every answer
+against the OpenAPI document made from them, so the two cannot drift apart.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+ISO = "ISO-8601 UTC timestamp as the Dashboard sends it, or null"
+SLUG_EXAMPLE = "Example_Wikimedians_User_Group,_Lagos/Wikidata_Days_2025_(November)"
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _examples(*examples: dict[str, Any]) -> ConfigDict:
+    return ConfigDict(extra="forbid", json_schema_extra={"examples": list(examples)})
+
+
+# --- users -------------------------------------------------------------------------------
+
+ENROLLMENT_EXAMPLE = {
+    "course_id": 512334,
+    "course_title": "Wikidata Days 2025",
+    "course_school": "Example Wikimedians User Group, Lagos",
+    "course_term": "November",
+    "user_count": 42,
+    "user_role": "Instructor",
+    "course_slug": SLUG_EXAMPLE,
+}
+
+
 class Enrollment(Strict):
     """One row of `courses_details`, names as the Dashboard and the seed service use."""
 
     course_id: int | None = Field(description="Id of the enrollment row (not of the course)")
-    course_title: str | None
-    course_school: str | None
-    course_term: str | None
-    user_count: int | None
+    course_title: str | None = Field(description="The course's title")
+    course_school: str | None = Field(description="The institution or group running it")
+    course_term: str | None = Field(description="The term, e.g. a month or a year")
+    user_count: int | None = Field(description="Participants (a number, never '1.4K')")
     user_role: str | None = Field(description='Display label, e.g. "Student", "Instructor"')
-    course_slug: str | None = Field(examples=["Example_School/Example_Course_(2025)"])
+    course_slug: str | None = Field(
+        description="`SCHOOL/TITLE_(TERM)`, the course's id on the Dashboard",
+        examples=[SLUG_EXAMPLE],
+    )
 
 
 class EnrichedEnrollment(Enrollment):
     """With `?enrich=true`; fields are null where the course could not be read."""
 
-    start: str | None
-    end: str | None
-    timeline_start: str | None
-    timeline_end: str | None
+    start: str | None = Field(description=f"Tracking window start: {ISO}")
+    end: str | None = Field(description=f"Tracking window end: {ISO}")
+    timeline_start: str | None = Field(description=f"Event window start: {ISO}")
+    timeline_end: str | None = Field(description=f"Event window end: {ISO}")
     active: bool | None = Field(description="start <= now <= end (tracking window)")
     active_event: bool | None = Field(
         description="timeline_start <= now <= timeline_end (event window)"
@@ -42,15 +66,44 @@ class EnrichedEnrollment(Enrollment):
 
 
 class UserAnswer(Strict):
+    """A user's enrollments, newest first, as the Dashboard lists them."""
+
+    model_config = _examples(
+        {
+            "username": "Ada Example",
+            "courses": [ENROLLMENT_EXAMPLE],
+            "is_instructor": True,
+            "is_student": False,
+            "max_project": "wikidata",
+        }
+    )
+
     username: str = Field(description="The normalised username", examples=["Ada Example"])
-    courses: list[EnrichedEnrollment | Enrollment]
-    is_instructor: bool
-    is_student: bool
-    max_project: str | None
+    courses: list[EnrichedEnrollment | Enrollment] = Field(
+        description="One row per enrollment (a user enrolled twice in one course appears "
+        "twice); private courses are left out"
+    )
+    is_instructor: bool = Field(description="A staff role (>= 1) in any course")
+    is_student: bool = Field(description="A student role in any course")
+    max_project: str | None = Field(
+        description="The project the user edits most, per the Dashboard", examples=["wikidata"]
+    )
 
 
 class StatusAnswer(Strict):
     """Enough for a gadget to decide, in one call, whether to show anything."""
+
+    model_config = _examples(
+        {
+            "username": "Ada Example",
+            "has_any_courses": True,
+            "has_active_tracking": True,
+            "has_active_event": True,
+            "course_count": 2,
+            "active_tracking_count": 2,
+            "active_event_count": 1,
+        }
+    )
 
     username: str = Field(description="The normalised username", examples=["Ada Example"])
     has_any_courses: bool = Field(description="course_count > 0")
@@ -69,8 +122,8 @@ class StatusAnswer(Strict):
 
 
 class ActiveCourseStaff(Strict):
-    course_slug: str = Field(examples=["Example_School/Example_Course_(2025)"])
-    course_title: str | None
+    course_slug: str = Field(examples=[SLUG_EXAMPLE])
+    course_title: str | None = Field(examples=["Wikidata Days 2025"])
     staff: list[str] = Field(
         description="Sorted unique usernames with role >= 1; empty when the roster cannot be "
         "read right now"
@@ -78,6 +131,23 @@ class ActiveCourseStaff(Strict):
 
 
 class ActiveStaffAnswer(Strict):
+    """Who runs the courses a user is in right now: for "ask a facilitator" links."""
+
+    model_config = _examples(
+        {
+            "username": "Zoë Müller",
+            "window": "tracking",
+            "all_staff": ["Ada Example", "Chidi Sample"],
+            "courses": [
+                {
+                    "course_slug": SLUG_EXAMPLE,
+                    "course_title": "Wikidata Days 2025",
+                    "staff": ["Ada Example", "Chidi Sample"],
+                }
+            ],
+        }
+    )
+
     username: str = Field(description="The normalised username", examples=["Ada Example"])
     window: Literal["tracking", "event"] = Field(
         description='"tracking" (start..end, the default) or "event" '
@@ -89,27 +159,146 @@ class ActiveStaffAnswer(Strict):
     )
 
 
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str = Field(description='Always "about:blank"', examples=["about:blank"])
+    title: str = Field(description="The status in words", examples=["Not found"])
+    status: int = Field(description="The HTTP status code", examples=[404])
+    detail: str = Field(
+        description="What went wrong, in plain English",
+        examples=["user 'Does Not Exist' is not on the Outreach Dashboard (or is private)"],
+    )
+
+
+class BatchItem(Strict):
+    """One name of a batch: its own status, and either its answer or a problem."""
+
+    username: str = Field(
+        description="The normalised username, or the name as sent when it cannot be one",
+        examples=["Ada Example"],
+    )
+    status: int = Field(
+        description="200 found; 400 not a valid username; 404 not on the Dashboard; "
+        "502/503/504 the Dashboard failed for this name and nothing is cached",
+        examples=[200],
+    )
+    result: StatusAnswer | None = Field(description="The status answer when `status` is 200")
+    problem: Problem | None = Field(description="What went wrong, when `status` is not 200")
+
+
+class Normalization(Strict):
+    from_: str = Field(alias="from", description="A name as sent", examples=["ada_Example"])
+    to: str = Field(description="The username it stands for", examples=["Ada Example"])
+
+
+class BatchAnswer(Strict):
+    """The status of each name, for gadgets that mark course participants in lists."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        populate_by_name=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "users": [
+                        {
+                            "username": "Ada Example",
+                            "status": 200,
+                            "result": StatusAnswer.model_config["json_schema_extra"]["examples"][0],  # type: ignore[index]
+                            "problem": None,
+                        },
+                        {
+                            "username": "Does Not Exist",
+                            "status": 404,
+                            "result": None,
+                            "problem": {
+                                "type": "about:blank",
+                                "title": "Not found",
+                                "status": 404,
+                                "detail": "user 'Does Not Exist' is not on the Outreach "
+                                "Dashboard (or is private)",
+                            },
+                        },
+                    ],
+                    "normalized": [{"from": "ada_Example", "to": "Ada Example"}],
+                }
+            ]
+        },
+    )
+
+    users: list[BatchItem] = Field(
+        description="One item per distinct user, in the order sent; names that cannot be "
+        "usernames come last"
+    )
+    normalized: list[Normalization] = Field(
+        description="Names sent in another spelling, and the username each stands for"
+    )
+
+
+# --- courses -----------------------------------------------------------------------------
+
+
 class Wiki(Strict):
-    language: str | None
-    project: str | None
+    language: str | None = Field(examples=["en"])
+    project: str | None = Field(examples=["wikipedia"])
 
 
 class CourseAnswer(Strict):
-    id: int | None
+    """A course's identity, windows, state and sizes; never a passcode or personal data."""
+
+    model_config = _examples(
+        {
+            "id": 31877,
+            "title": "Wikidata Days 2025",
+            "school": "Example Wikimedians User Group, Lagos",
+            "term": "November",
+            "slug": SLUG_EXAMPLE,
+            "type": "Editathon",
+            "subject": "Cultural heritage",
+            "description": "A two-day Wikidata workshop and a month of follow-up editing.",
+            "url": None,
+            "home_wiki": {"language": None, "project": "wikidata"},
+            "wikis": [{"language": None, "project": "wikidata"}],
+            "start": "2025-11-01T00:00:00.000Z",
+            "end": "2025-12-15T23:59:59.000Z",
+            "timeline_start": "2025-11-14T00:00:00.000Z",
+            "timeline_end": "2025-11-15T23:59:59.000Z",
+            "ended": False,
+            "closed": False,
+            "published": True,
+            "private": False,
+            "withdrawn": False,
+            "student_count": 42,
+            "trained_count": 30,
+            "article_count": 120,
+            "edit_count": 1400,
+            "word_count": 5000,
+            "references_count": 80,
+            "view_count": 64000,
+            "enroll_url": "https://outreachdashboard.wmflabs.org/courses/x/y/enroll/",
+            "active": True,
+            "active_event": False,
+            "dashboard_url": "https://outreachdashboard.wmflabs.org/courses/"
+            "Example_Wikimedians_User_Group%2C_Lagos/Wikidata_Days_2025_%28November%29",
+        }
+    )
+
+    id: int | None = Field(description="The course's own id on the Dashboard")
     title: str | None
     school: str | None
     term: str | None
-    slug: str | None
-    type: str | None
+    slug: str | None = Field(examples=[SLUG_EXAMPLE])
+    type: str | None = Field(examples=["Editathon"])
     subject: str | None
     description: str | None
     url: str | None
     home_wiki: Wiki | None
     wikis: list[Wiki]
-    start: str | None
-    end: str | None
-    timeline_start: str | None
-    timeline_end: str | None
+    start: str | None = Field(description=f"Tracking window start: {ISO}")
+    end: str | None = Field(description=f"Tracking window end: {ISO}")
+    timeline_start: str | None = Field(description=f"Event window start: {ISO}")
+    timeline_end: str | None = Field(description=f"Event window end: {ISO}")
     ended: bool | None
     closed: bool | None
     published: bool | None
@@ -122,66 +311,138 @@ class CourseAnswer(Strict):
     word_count: int | None
     references_count: int | None
     view_count: int | None
-    enroll_url: str | None
-    active: bool | None
-    active_event: bool | None
-    dashboard_url: str
+    enroll_url: str | None = Field(description="The enrolment link, without any passcode")
+    active: bool | None = Field(description="start <= now <= end; null when a date is unknown")
+    active_event: bool | None = Field(
+        description="timeline_start <= now <= timeline_end; null when a date is unknown"
+    )
+    dashboard_url: str = Field(description="The course's page on the Dashboard")
 
 
 class RosterMember(Strict):
-    username: str
+    username: str = Field(examples=["Ada Example"])
     role: int = Field(
         description="0 student, 1 facilitator, 2 campus volunteer, "
-        "3 online volunteer, 4 Wiki Education staff"
+        "3 online volunteer, 4 Wiki Education staff",
+        examples=[1],
     )
-    role_name: str
+    role_name: str = Field(examples=["Facilitator"])
     role_description: str | None
-    enrolled_at: str | None
+    enrolled_at: str | None = Field(description=ISO)
 
 
 class RosterAnswer(Strict):
-    course_slug: str
-    facilitators: list[RosterMember]
-    participants: list[RosterMember]
+    """One row per person: the highest role they hold, their latest enrolment."""
+
+    model_config = _examples(
+        {
+            "course_slug": SLUG_EXAMPLE,
+            "facilitators": [
+                {
+                    "username": "Ada Example",
+                    "role": 1,
+                    "role_name": "Facilitator",
+                    "role_description": None,
+                    "enrolled_at": "2025-10-20T09:00:00.000Z",
+                }
+            ],
+            "participants": [
+                {
+                    "username": "Zoë Müller",
+                    "role": 0,
+                    "role_name": "Student",
+                    "role_description": None,
+                    "enrolled_at": "2025-11-14T10:12:00.000Z",
+                }
+            ],
+        }
+    )
+
+    course_slug: str = Field(examples=[SLUG_EXAMPLE])
+    facilitators: list[RosterMember] = Field(description="Everyone with role >= 1")
+    participants: list[RosterMember] = Field(description="Everyone else")
+
+
+# --- health ------------------------------------------------------------------------------
 
 
 class StoreHealth(Strict):
-    backend: str
-    status: str
+    backend: str = Field(description='"redis" or "memory"', examples=["redis"])
+    status: str = Field(description='"ok" or "degraded"', examples=["ok"])
     error: str | None
 
 
 class UpstreamHealth(Strict):
-    base_url: str
-    last_success_at: float | None
-    last_failure_at: float | None
+    base_url: str = Field(examples=["https://outreachdashboard.wmflabs.org"])
+    last_success_at: float | None = Field(description="Unix time of the last good answer")
+    last_failure_at: float | None = Field(description="Unix time of the last failure")
     last_error: str | None
 
 
 class HealthAnswer(Strict):
-    status: str = Field(description='"ok" or "degraded"')
+    status: str = Field(description='"ok" or "degraded"', examples=["ok"])
     version: str
     store: StoreHealth
     upstream: UpstreamHealth
 
 
-class Problem(BaseModel):
-    """RFC 9457 problem details."""
+# --- documentation of responses ----------------------------------------------------------
 
-    type: str
-    title: str
-    status: int
-    detail: str
-
-
-PROBLEM_RESPONSES: dict[int | str, dict[str, object]] = {
-    status: {"model": Problem, "content": {"application/problem+json": {}}, "description": text}
-    for status, text in {
-        400: "Invalid username, school or title",
-        404: "Unknown or private user or course",
-        422: "Invalid query parameter",
-        502: "The Dashboard answered badly and nothing usable is cached",
-        503: "The Dashboard is unreachable and nothing usable is cached",
-        504: "The Dashboard did not answer in time and nothing usable is cached",
-    }.items()
+_HEADER_DOCS = {
+    "ETag": "A weak validator of the body: send it back in If-None-Match to get 304",
+    "Cache-Control": "public, max-age (remaining freshness, never past the next window "
+    "boundary when the answer has activity flags), stale-while-revalidate, stale-if-error",
+    "Age": "Seconds since the Dashboard gave the oldest data in the answer",
+    "Cache-Status": "RFC 9211: `outreach-helper; hit`, `hit; fwd=stale`, "
+    "`hit; fwd=stale; detail=stale-if-error` or `fwd=miss; stored`",
 }
+ANSWER_HEADERS = {name: {"description": text, "schema": {"type": "string"}}
+                  for name, text in _HEADER_DOCS.items()}  # fmt: skip
+
+_PROBLEMS = {
+    400: ("Invalid username, school or title", "Invalid input",
+          "username contains a character MediaWiki forbids: '#'"),
+    404: ("Unknown or private user or course", "Not found",
+          "user 'Does Not Exist' is not on the Outreach Dashboard (or is private)"),
+    422: ("Invalid query parameter", "Invalid input",
+          "query.enrich: Input should be 'true', 'false', '1' or '0'"),
+    502: ("The Dashboard answered badly and nothing usable is cached", "Bad gateway",
+          "user_stats: the Dashboard answered 500"),
+    503: ("The Dashboard is unreachable and nothing usable is cached", "Upstream unavailable",
+          "user_stats: ConnectError"),
+    504: ("The Dashboard did not answer in time and nothing usable is cached (with "
+          "Retry-After)", "Upstream timeout",
+          "the Dashboard is slow; no answer within 10 s (the fetch goes on, try again shortly)"),
+}  # fmt: skip
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {
+        "model": Problem,
+        "description": text,
+        "content": {
+            "application/problem+json": {
+                "example": {
+                    "type": "about:blank",
+                    "title": title,
+                    "status": status,
+                    "detail": detail,
+                }  # fmt: skip
+            }
+        },
+    }
+    for status, (text, title, detail) in _PROBLEMS.items()
+}
+
+
+def answer_responses(
+    description: str, *, problems: tuple[int, ...] = (400, 404, 422, 502, 503, 504)
+) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI responses of a cached JSON route: 200 with its cache headers, 304, problems."""
+    return {
+        200: {"description": description, "headers": ANSWER_HEADERS},
+        304: {
+            "description": "Not modified: If-None-Match matched the ETag (no body)",
+            "headers": ANSWER_HEADERS,
+        },
+        **{status: PROBLEM_RESPONSES[status] for status in problems},
+    }

@@ -1,18 +1,17 @@
-"""`/api/users/...`: a user's Outreach Dashboard enrollments."""
+"""`/api/users...`: a user's enrollments, status and active staff, and batches of users."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from outreach_helper.api.deps import Service, Username
+from outreach_helper.api.deps import Enrich, Service, UseEventDates, Username, Usernames
 from outreach_helper.api.models import (
-    PROBLEM_RESPONSES,
     ActiveStaffAnswer,
+    BatchAnswer,
     StatusAnswer,
     UserAnswer,
+    answer_responses,
 )
 from outreach_helper.api.respond import json_answer
 
@@ -20,43 +19,59 @@ router = APIRouter(prefix="/api/users", tags=["users"])
 
 
 @router.get(
+    "",
+    response_model=BatchAnswer,
+    responses=answer_responses(
+        "The status of each name; each has its own `status`", problems=(422,)
+    ),
+    summary="Status of up to 50 users at once",
+    description="For gadgets that mark course participants on Recent changes, watchlists "
+    "and page histories: one request for a whole page. Each name has its own `status`, so "
+    "one unknown or failing name does not fail the others. Answered from the cache in one "
+    "store round trip for the users and one for their courses.",
+)
+async def get_users(request: Request, usernames: Usernames, service: Service) -> Response:
+    return json_answer(request, await service.statuses(usernames))
+
+
+@router.get(
     "/{username}",
     response_model=UserAnswer,
-    responses=PROBLEM_RESPONSES,
+    responses=answer_responses("The user's enrollments"),
     summary="A user's courses",
+    description="Every enrollment of the user, newest first. With `enrich=true` each course "
+    "also gets its dates, whether it is active now, and its staff.",
 )
 async def get_user(
-    username: Username,
-    service: Service,
-    enrich: Annotated[
-        bool, Query(description="Add each course's dates, activity and staff")
-    ] = False,
+    request: Request, username: Username, service: Service, enrich: Enrich
 ) -> Response:
-    return json_answer(await service.user(username, enrich=enrich))
+    return json_answer(request, await service.user(username, enrich=enrich))
 
 
 @router.get(
     "/{username}/status",
     response_model=StatusAnswer,
-    responses=PROBLEM_RESPONSES,
+    responses=answer_responses("Counts of the user's courses and of the active ones"),
     summary="Whether a user has courses, and active ones",
+    description="One call per page view is enough for a gadget to decide whether to show "
+    "anything: counts over the user's distinct courses, and of those whose tracking or "
+    "event window contains now. Reads course details, never rosters.",
 )
-async def get_status(username: Username, service: Service) -> Response:
-    return json_answer(await service.status(username))
+async def get_status(request: Request, username: Username, service: Service) -> Response:
+    return json_answer(request, await service.status(username))
 
 
 @router.get(
     "/{username}/active-staff",
     response_model=ActiveStaffAnswer,
-    responses=PROBLEM_RESPONSES,
+    responses=answer_responses("Staff of the user's active courses"),
     summary="Staff of a user's active courses",
+    description="The facilitators and other staff (role >= 1) of each of the user's courses "
+    "active now: in the tracking window by default, in the event window with "
+    "`use_event_dates=true`.",
 )
 async def get_active_staff(
-    username: Username,
-    service: Service,
-    use_event_dates: Annotated[
-        bool, Query(description="Use the event window instead of the tracking window")
-    ] = False,
+    request: Request, username: Username, service: Service, use_event_dates: UseEventDates
 ) -> Response:
     window = "event" if use_event_dates else "tracking"
-    return json_answer(await service.active_staff(username, window=window))
+    return json_answer(request, await service.active_staff(username, window=window))

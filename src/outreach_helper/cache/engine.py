@@ -95,14 +95,61 @@ class SWRCache:
         """
         key = f"{kind.name}:{ident}"
         entry = await self.store.get(key)
+        lookup = self._answer_at_once(key, kind, entry, fetch)
+        if lookup is None:
+            lookup = await self._fetch_in_foreground(key, kind, entry, fetch)
+        return lookup
+
+    async def get_many(
+        self, kind: Kind, idents: list[str], fetches: list[Fetch]
+    ) -> list[Lookup | UpstreamError]:
+        """`get` for many keys of one kind, reading them all in one store round trip.
+
+        Each key is decided on its own: usable entries are answered at once, the others
+        fetched concurrently; a key whose fetch fails gets its UpstreamError in its place.
+        """
+        keys = [f"{kind.name}:{ident}" for ident in idents]
+        entries = await self.store.get_many(keys)
+        results: list[Lookup | UpstreamError | None] = [
+            self._answer_at_once(key, kind, entry, fetch)
+            for key, entry, fetch in zip(keys, entries, fetches, strict=True)
+        ]
+        waiting = [i for i, result in enumerate(results) if result is None]
+        if waiting:
+            fetched = await asyncio.gather(
+                *(
+                    self._fetch_in_foreground(keys[i], kind, entries[i], fetches[i])
+                    for i in waiting
+                ),
+                return_exceptions=True,
+            )
+            for i, outcome in zip(waiting, fetched, strict=True):
+                if isinstance(outcome, BaseException) and not isinstance(outcome, UpstreamError):
+                    raise outcome
+                results[i] = outcome
+        return results  # type: ignore[return-value]
+
+    def _answer_at_once(
+        self, key: str, kind: Kind, entry: Entry | None, fetch: Fetch
+    ) -> Lookup | None:
+        """A fresh entry, or a stale one (starting its background refresh); None when the
+        caller has to wait for a fetch."""
+        if entry is None:
+            return None
+        age = self._clock() - entry.fetched_at
+        ttl = self._windows.not_found_ttl if entry.is_negative else kind.ttl
+        if age < ttl:
+            return Lookup(entry, CacheState.FRESH)
+        if not entry.is_negative and age < ttl + self._windows.stale_while_revalidate:
+            self._start_fetch(key, kind, fetch)
+            return Lookup(entry, CacheState.STALE)
+        return None
+
+    async def _fetch_in_foreground(
+        self, key: str, kind: Kind, entry: Entry | None, fetch: Fetch
+    ) -> Lookup:
+        """Fetch and wait (shared with every other waiter); stale-if-error on failure."""
         age = self._clock() - entry.fetched_at if entry else 0.0
-        if entry is not None:
-            ttl = self._windows.not_found_ttl if entry.is_negative else kind.ttl
-            if age < ttl:
-                return Lookup(entry, CacheState.FRESH)
-            if not entry.is_negative and age < ttl + self._windows.stale_while_revalidate:
-                self._start_fetch(key, kind, fetch)
-                return Lookup(entry, CacheState.STALE)
         try:
             fetched = await self._wait(self._start_fetch(key, kind, fetch))
         except UpstreamError:

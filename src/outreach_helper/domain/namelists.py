@@ -1,0 +1,61 @@
+"""Pipe-separated username lists, as the MediaWiki API takes them (`A|B|C`).
+
+`|` can never be part of a username, so splitting on it is unambiguous. Each name is
+normalised on its own; spellings of one user collapse into one, and names that cannot be
+usernames are reported with the reason instead of failing the whole list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .usernames import InvalidUsername, normalize_username
+
+__all__ = ["MAX_NAMES", "NameList", "TooManyNames", "parse_name_list"]
+
+MAX_NAMES = 50
+
+
+class TooManyNames(ValueError):
+    """More names than one request may carry, or none at all."""
+
+
+@dataclass(frozen=True)
+class NameList:
+    """`names`: distinct normalised names in the order first sent; `invalid`: (as sent,
+    why) for each name that cannot be a username; `normalized`: (as sent, normalised) for
+    each name sent in another spelling."""
+
+    names: list[str] = field(default_factory=list)
+    invalid: list[tuple[str, str]] = field(default_factory=list)
+    normalized: list[tuple[str, str]] = field(default_factory=list)
+
+
+def parse_name_list(raw: str, *, limit: int = MAX_NAMES) -> NameList:
+    """Split, normalise and de-duplicate; empty items (`A||B`, a trailing `|`) are skipped.
+
+    Raises TooManyNames when no name or more than `limit` names are given (counted as
+    sent, before duplicates are merged, as the MediaWiki API counts).
+    """
+    items = [item for item in raw.split("|") if item.strip()]
+    if not items:
+        raise TooManyNames("usernames must name at least one user, e.g. usernames=Alice|Bob")
+    if len(items) > limit:
+        raise TooManyNames(f"at most {limit} usernames per request (got {len(items)})")
+    result = NameList()
+    seen: set[str] = set()
+    invalid_seen: set[str] = set()
+    for item in items:
+        try:
+            name = normalize_username(item)
+        except InvalidUsername as error:
+            if item not in invalid_seen:
+                invalid_seen.add(item)
+                result.invalid.append((item, str(error)))
+            continue
+        if item != name and (item, name) not in result.normalized:
+            result.normalized.append((item, name))
+        if name not in seen:
+            seen.add(name)
+            result.names.append(name)
+    return result

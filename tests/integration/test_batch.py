@@ -1,0 +1,141 @@
+"""`GET /api/users?usernames=A|B|C`: many names, one store round trip for the users."""
+
+from __future__ import annotations
+
+import copy
+from collections import Counter
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from outreach_helper.api.models import BatchAnswer
+from tests.fakedash import dataset as d
+from tests.fakedash.server import FakeDashboard
+from tests.servers import AppServer
+
+EXTRA = [f"Batch Reader {n:02d}" for n in range(1, 41)]
+
+
+@pytest.fixture
+def fifty_users(fake: FakeDashboard) -> Iterator[list[str]]:
+    """50 known users: the 10 named fixture users plus 40 copies of Ten Courses."""
+    for name in EXTRA:
+        fake.set_user(name, copy.deepcopy(fake.dataset.users[d.TEN]))
+    named = [d.ADA, d.ZOE, d.OBRIEN, d.CHIDI, d.NGOZI, d.ELODIE, d.MARC, d.ANA, d.STAFFER,
+             d.NOBODY]  # fmt: skip
+    yield named + EXTRA
+    for name in EXTRA:
+        fake.set_user(name, None)
+
+
+def count_store_calls(app: AppServer) -> Counter:
+    """Counts the engine's reads from its store, from now on (not the memory store's own
+    `get` calls inside its `get_many`)."""
+    store = app.app.state.cache.store
+    calls: Counter = Counter()
+    get, get_many = store.get, store.get_many
+    inside = []
+
+    async def counted_get(key):
+        if not inside:
+            calls["get"] += 1
+        return await get(key)
+
+    async def counted_get_many(keys):
+        calls["get_many"] += 1
+        inside.append(1)
+        try:
+            return await get_many(keys)
+        finally:
+            inside.pop()
+
+    store.get, store.get_many = counted_get, counted_get_many
+    return calls
+
+
+async def batch(http: httpx.AsyncClient, names: list[str]) -> dict:
+    response = await http.get("/api/users", params={"usernames": "|".join(names)})
+    assert response.status_code == 200, response.text
+    return BatchAnswer.model_validate(response.json()).model_dump(by_alias=True)
+
+
+async def test_fifty_warm_names_one_round_trip_for_users_and_no_upstream_request(
+    make_app, fake: FakeDashboard, store_kind: str, fifty_users: list[str]
+) -> None:
+    app = make_app(store_kind)
+    async with httpx.AsyncClient(base_url=app.base_url) as http:
+        cold = await batch(http, fifty_users)
+        assert fake.counts["user_stats"] == 50
+        fake.reset()
+        calls = count_store_calls(app)
+        warm = await batch(http, fifty_users)
+    assert fake.total == 0
+    # One MGET for the 50 users, one for all their distinct courses; no single GET.
+    assert calls == {"get_many": 2}
+    assert warm == cold
+    assert [u["username"] for u in warm["users"]] == fifty_users
+    assert {u["status"] for u in warm["users"]} == {200}
+
+
+async def test_cold_names_are_fetched_once_each(
+    client: httpx.AsyncClient, fake: FakeDashboard
+) -> None:
+    names = [d.ADA, "ada_Example", d.ZOE, "Ada Example ", d.MARC, d.ZOE.replace(" ", "_")]
+    body = await batch(client, names)
+    assert [u["username"] for u in body["users"]] == [d.ADA, d.ZOE, d.MARC]
+    assert fake.counts["user_stats"] == 3
+    # Their distinct courses: ACTIVE, TRACKING (Ada, Zoë), UNDATED, ENDED (Marc): once each.
+    assert fake.counts["course"] == 4 and fake.counts["users"] == 0
+    ada = body["users"][0]["result"]
+    assert ada["course_count"] == 2 and ada["active_event_count"] == 1
+    assert body["normalized"] == [
+        {"from": "ada_Example", "to": d.ADA},
+        {"from": "Ada Example ", "to": d.ADA},
+        {"from": d.ZOE.replace(" ", "_"), "to": d.ZOE},
+    ]
+
+
+async def test_each_name_has_its_own_status(client: httpx.AsyncClient, fake: FakeDashboard) -> None:
+    await client.get("/api/users/Ada_Example/status")  # Ada is cached
+    fake.fail_mode, fake.fail_endpoints = "500", {"user_stats"}
+    body = await batch(client, [d.ADA, d.NGOZI, "A<b", d.UNKNOWN_USER, "x" * 300])
+    by_name = {u["username"]: u for u in body["users"]}
+    assert by_name[d.ADA]["status"] == 200 and by_name[d.ADA]["problem"] is None
+    assert by_name[d.NGOZI]["status"] == 502
+    assert by_name[d.NGOZI]["result"] is None
+    assert by_name[d.NGOZI]["problem"]["status"] == 502
+    assert by_name[d.UNKNOWN_USER]["status"] == 502  # not known to be missing: failed
+    assert by_name["A<b"]["status"] == 400 and "forbids" in by_name["A<b"]["problem"]["detail"]
+    assert by_name["x" * 300]["status"] == 400
+    assert [u["username"] for u in body["users"]][-2:] == ["A<b", "x" * 300]
+
+
+async def test_unknown_users_are_404_items(client: httpx.AsyncClient) -> None:
+    body = await batch(client, [d.UNKNOWN_USER, d.NOBODY])
+    unknown, nobody = body["users"]
+    assert unknown["status"] == 404 and unknown["problem"]["title"] == "Not found"
+    assert nobody["status"] == 200 and nobody["result"]["has_any_courses"] is False
+
+
+@pytest.mark.parametrize(
+    ("query", "fragment"),
+    [("", "usernames"), ("?usernames=", "at least one"), ("?usernames=||", "at least one"),
+     ("?usernames=" + "|".join(f"U{n}" for n in range(51)), "at most 50")],
+)  # fmt: skip
+async def test_a_bad_list_is_a_422_problem(
+    client: httpx.AsyncClient, fake: FakeDashboard, query: str, fragment: str
+) -> None:
+    response = await client.get(f"/api/users{query}")
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert fragment in response.json()["detail"]
+    assert fake.total == 0
+
+
+async def test_fifty_names_with_duplicates_and_empty_items_are_fine(
+    client: httpx.AsyncClient,
+) -> None:
+    names = [d.ADA] * 50
+    body = await batch(client, names + [""])
+    assert [u["username"] for u in body["users"]] == [d.ADA]
