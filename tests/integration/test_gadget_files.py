@@ -53,3 +53,15 @@ def test_listed_in_the_openapi_document(http: httpx.Client) -> None:
         in paths["/gadget/outreach-helper.js"]["get"]["responses"]["200"]["content"]
     )
     assert "text/css" in paths["/gadget/outreach-helper.css"]["get"]["responses"]["200"]["content"]
+
+
+def test_the_home_page_explains_installing_the_gadget(http: httpx.Client) -> None:
+    page = http.get("/").text
+    assert 'href="gadget/outreach-helper.js"' in page
+    assert 'href="gadget/outreach-helper.css"' in page
+    definition = (
+        "* outreach-helper[ResourceLoader|dependencies=mediawiki.util]"
+        "|outreach-helper.js|outreach-helper.css"
+    )
+    assert definition in page
+    assert "outreach-helper demo" in page
