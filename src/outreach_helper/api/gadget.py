@@ -67,12 +67,10 @@ def _doc(media_type: str, what: str) -> dict:
 
 
 @router.get("/outreach-helper.js", **_doc("text/javascript", "script"))
-@router.head("/outreach-helper.js", include_in_schema=False)
 async def gadget_script(request: Request) -> Response:
     return _serve("outreach-helper.js", request)
 
 
 @router.get("/outreach-helper.css", **_doc("text/css", "style sheet"))
-@router.head("/outreach-helper.css", include_in_schema=False)
 async def gadget_styles(request: Request) -> Response:
     return _serve("outreach-helper.css", request)
