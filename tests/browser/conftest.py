@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, expect, sync_playwright
 
 from outreach_helper.demo.site import create_demo_site
 from outreach_helper.settings import Settings
@@ -20,6 +20,10 @@ from tests.browser.harness import (
     ThreadServer,
 )
 from tests.servers import AppServer
+
+# Assertions wait for the page up to this long: generous, so that a loaded machine slows
+# the tests down rather than failing them.
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(scope="module")

@@ -31,11 +31,12 @@ DEMO_PAGES: list[tuple[str, str]] = [
     (f"User talk:{ds.ELODIE}", "facilitates an active course with no event on now: a yellow "
                                "light."),
     (f"User:{ds.PAST}", "took part in a course that has ended: a grey light."),
-    (f"Special:Contributions/{ds.OBRIEN}", "an active course, enrolled twice in another: the "
-                                           "dialog shows both roles."),
+    (f"Special:Contributions/{ds.OBRIEN}", "takes part in an event on now and is enrolled "
+                                           "twice in another course: the dialog shows both "
+                                           "roles."),
     (f"User:{ds.NOBODY}", "has a Dashboard account but no course: no link."),
-    (f"User:{ds.UNKNOWN_USER}", "unknown to the Dashboard: no link."),
-    ("Lagos", "an article: the gadget does nothing, and asks nothing."),
+    (f"User:{ds.UNKNOWN_USER}", "is unknown to the Dashboard: no link."),
+    ("Lagos", "is an article: the gadget does nothing, and asks nothing."),
 ]  # fmt: skip
 _DESCRIPTIONS = {title: text for title, text in DEMO_PAGES}
 _STATIC = {"mw.js": "text/javascript; charset=utf-8", "demo.css": "text/css; charset=utf-8"}
@@ -112,10 +113,8 @@ def _json(value: object) -> str:
 
 def _page_text(wiki_page: WikiPage) -> str:
     description = _DESCRIPTIONS.get(wiki_page.title)
-    if wiki_page.relevant_user and description:
-        text = f"{wiki_page.relevant_user} {description}"
-    elif description:
-        text = f"{wiki_page.title}: {description}"
+    if description:  # "<user or page> <does what>"
+        text = f"{wiki_page.relevant_user or wiki_page.title} {description}"
     elif wiki_page.namespace == NS_MAIN:
         text = "An article of the demo wiki. The gadget acts only on user pages."
     else:
