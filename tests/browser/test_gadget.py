@@ -12,13 +12,13 @@ from datetime import datetime
 from urllib.parse import quote, unquote, urlparse
 
 import pytest
-from playwright.sync_api import BrowserContext, expect
+from playwright.sync_api import BrowserContext, Route, expect
 
 from outreach_helper.demo import dataset as ds
 from tests.browser.conftest import Service
 from tests.browser.harness import GadgetPage, ThreadServer, broken_service
 from tests.fakedash.server import FakeDashboard
-from tests.servers import free_port
+from tests.servers import AppServer, free_port
 
 DASHBOARD = "https://outreachdashboard.wmflabs.org"
 LINK = "#p-tb #t-outreach-helper"
@@ -263,7 +263,7 @@ def test_dialog_says_unavailable_when_details_fail_then_retries(
     page = gadget_page.page
     assert gadget_page.outcome() == "event"
 
-    def fail(route) -> None:
+    def fail(route: Route) -> None:
         route.fulfill(
             status=500,
             headers={"Access-Control-Allow-Origin": "*"},
@@ -291,7 +291,7 @@ def test_dialog_says_unavailable_when_details_fail_then_retries(
 @pytest.mark.parametrize("mode", ["down", "500", "hang", "dashboard down"])
 def test_failing_service_leaves_the_page_alone(
     mode: str,
-    make_app,
+    make_app: Callable[..., AppServer],
     fake: FakeDashboard,
     context: BrowserContext,
     serve_site: Callable[[str], str],
