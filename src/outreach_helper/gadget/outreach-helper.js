@@ -233,7 +233,8 @@
 	}
 
 	function roleLabel( label ) {
-		return ROLE_KEYS[ label ] ? msg( 'outreach-helper-role-' + ROLE_KEYS[ label ] ) : label;
+		const known = Object.prototype.hasOwnProperty.call( ROLE_KEYS, label );
+		return known ? msg( 'outreach-helper-role-' + ROLE_KEYS[ label ] ) : label;
 	}
 
 	function facilitatorLinks( staff ) {
@@ -265,7 +266,7 @@
 		if ( event && event !== rows[ 0 ][ 1 ] ) {
 			rows.push( [ 'outreach-helper-event-dates', event ] );
 		}
-		rows.push( [ 'outreach-helper-role', course.roles.map( roleLabel ).join( ', ' ) ] );
+		rows.push( [ 'outreach-helper-role', course.roles.filter( Boolean ).map( roleLabel ).join( ', ' ) ] );
 		const list = el( 'dl' );
 		rows.forEach( ( row ) => {
 			list.append( el( 'dt', { textContent: msg( row[ 0 ] ) } ), el( 'dd', {}, [ row[ 1 ] ] ) );
