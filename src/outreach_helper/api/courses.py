@@ -10,7 +10,7 @@ from outreach_helper.api.models import CourseAnswer, RosterAnswer, answer_respon
 from outreach_helper.api.respond import json_answer
 
 router = APIRouter(prefix="/api/courses", tags=["courses"])
-_PROBLEMS = (400, 404, 502, 503, 504)
+_PROBLEMS = (400, 404, 422, 502, 503, 504)
 
 
 @router.get(

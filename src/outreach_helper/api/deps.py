@@ -8,14 +8,30 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Request
 
 from outreach_helper.domain.flags import FlagText, parse_flag
-from outreach_helper.domain.namelists import MAX_NAMES, NameList, parse_name_list
-from outreach_helper.domain.slugs import InvalidSlug, normalize_segment
+from outreach_helper.domain.namelists import (
+    MAX_NAMES,
+    NAME_LIST_PATTERN,
+    NameList,
+    parse_name_list,
+)
+from outreach_helper.domain.slugs import MAX_SEGMENT_LENGTH, InvalidSlug, normalize_segment
 from outreach_helper.domain.usernames import (
     MAX_USERNAME_LENGTH,
     InvalidUsername,
     normalize_username,
 )
 from outreach_helper.service import HelperService
+
+# What the OpenAPI document promises about path segments, for clients and for schemathesis:
+# every string matching these is accepted by the normalisers below (tests/unit/
+# test_patterns.py checks it). They are documentation only; the normalisers decide, with
+# a 400 that says why.
+_NEVER = r"/\\\u0000-\u001f\u007f-\u009f"
+_NOT_IN_USERNAMES = _NEVER + r"#<>\[\]|{}\ufffd"
+_SPACES = r"_\s\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_U = _NOT_IN_USERNAMES
+USERNAME_PATTERN = rf"^[^{_U}]*[^{_U}{_SPACES}][^{_U}]*$"
+SEGMENT_PATTERN = rf"^[^{_NEVER}]*[^{_NEVER}\s.][^{_NEVER}]*$"
 
 # Dependencies are `async def` on purpose: FastAPI runs plain `def` ones in a thread pool,
 # which costs more than everything else a warm answer does.
@@ -42,6 +58,7 @@ async def username_param(
             "the first letter is upper-cased, the rest is case-sensitive. Percent-encode it "
             "as one path segment.",
             examples=["Ada_Example"],
+            json_schema_extra={"pattern": USERNAME_PATTERN, "maxLength": MAX_USERNAME_LENGTH},
         ),
     ],
 ) -> str:
@@ -58,6 +75,7 @@ async def school_param(
             description="The school part of the course slug (before the `/`), "
             "percent-encoded as one path segment; spaces may be sent for `_`",
             examples=["Example_Wikimedians_User_Group,_Lagos"],
+            json_schema_extra={"pattern": SEGMENT_PATTERN, "maxLength": MAX_SEGMENT_LENGTH},
         ),
     ],
 ) -> str:
@@ -73,6 +91,7 @@ async def title_param(
             description="The title part of the course slug (after the `/`), "
             "percent-encoded as one path segment; spaces may be sent for `_`",
             examples=["Wikidata_Days_2025_(November)"],
+            json_schema_extra={"pattern": SEGMENT_PATTERN, "maxLength": MAX_SEGMENT_LENGTH},
         ),
     ],
 ) -> str:
@@ -111,8 +130,11 @@ async def usernames_param(
         str,
         Query(
             description=f"Up to {MAX_NAMES} usernames separated by `|`, as the MediaWiki "
-            "API takes them; spellings of one user are merged, empty items skipped",
-            max_length=MAX_NAMES * (MAX_USERNAME_LENGTH + 1),
+            "API takes them; spellings of one user are merged, empty items skipped (so "
+            "`usernames=` is an empty answer); at most 5000 characters",
+            # Percent-encoded, 5000 characters stay within what the HTTP server parses.
+            max_length=5000,
+            pattern=NAME_LIST_PATTERN,
             examples=["Ada_Example|Zoë Müller|Does Not Exist"],
         ),
     ],

@@ -11,13 +11,15 @@ from dataclasses import dataclass, field
 
 from .usernames import InvalidUsername, normalize_username
 
-__all__ = ["MAX_NAMES", "NameList", "TooManyNames", "parse_name_list"]
+__all__ = ["MAX_NAMES", "NAME_LIST_PATTERN", "NameList", "TooManyNames", "parse_name_list"]
 
 MAX_NAMES = 50
+# At most MAX_NAMES items: what the OpenAPI document promises, and what is enforced.
+NAME_LIST_PATTERN = rf"^[^|]*(\|[^|]*){{0,{MAX_NAMES - 1}}}$"
 
 
 class TooManyNames(ValueError):
-    """More names than one request may carry, or none at all."""
+    """More names than one request may carry."""
 
 
 @dataclass(frozen=True)
@@ -32,20 +34,21 @@ class NameList:
 
 
 def parse_name_list(raw: str, *, limit: int = MAX_NAMES) -> NameList:
-    """Split, normalise and de-duplicate; empty items (`A||B`, a trailing `|`) are skipped.
+    """Split, normalise and de-duplicate; empty items (`A||B`, a trailing `|`) are skipped,
+    so an empty list is an empty answer, not an error.
 
-    Raises TooManyNames when no name or more than `limit` names are given (counted as
-    sent, before duplicates are merged, as the MediaWiki API counts).
+    Raises TooManyNames when more than `limit` items are sent (counted as sent, empty ones
+    and duplicates included, as the MediaWiki API counts).
     """
-    items = [item for item in raw.split("|") if item.strip()]
-    if not items:
-        raise TooManyNames("usernames must name at least one user, e.g. usernames=Alice|Bob")
+    items = raw.split("|")
     if len(items) > limit:
         raise TooManyNames(f"at most {limit} usernames per request (got {len(items)})")
     result = NameList()
     seen: set[str] = set()
     invalid_seen: set[str] = set()
     for item in items:
+        if not item.strip():
+            continue
         try:
             name = normalize_username(item)
         except InvalidUsername as error:
