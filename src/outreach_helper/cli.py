@@ -79,6 +79,22 @@ def _positive(text: str) -> int:
     return int(text)
 
 
+def _demo(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from outreach_helper.demo.app import create_demo_app
+
+    print(
+        f"Demo wiki with the gadget: http://{args.host}:{args.port}/demo/\n"
+        "Sample data only: nothing is fetched from the Outreach Dashboard. Ctrl-C stops it.",
+        flush=True,
+    )
+    uvicorn.run(
+        create_demo_app(), host=args.host, port=args.port, log_config=None, access_log=False
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="outreach-helper",
@@ -114,6 +130,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--username", default="Example", help="who to look up on the Dashboard (default Example)"
     )
     check.set_defaults(handler=_check)
+
+    demo = commands.add_parser(
+        "demo", help="run the service on sample data, with demo wiki pages for the gadget"
+    )
+    demo.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    demo.add_argument("--port", type=int, default=None, help="port (default $PORT or 8000)")
+    demo.set_defaults(handler=_demo)
     return parser
 
 
@@ -128,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     # The server logs at the configured level; maintenance commands print their own
     # output and only show library warnings.
-    level = settings.log_level if args.command == "serve" else "WARNING"
+    level = settings.log_level if args.command in ("serve", "demo") else "WARNING"
     configure_logging(level)
     return args.handler(args, settings)
 

@@ -14,6 +14,7 @@ from outreach_helper import __version__
 from outreach_helper.api import courses, health, home, users
 from outreach_helper.api.cors import GadgetCORS
 from outreach_helper.api.errors import install_error_handlers
+from outreach_helper.api.gadget import router as gadget_router
 from outreach_helper.api.head import HeadAsGet
 from outreach_helper.api.home import home_page
 from outreach_helper.api.observe import ObserveMiddleware
@@ -80,6 +81,7 @@ def create_app(
     app.include_router(users.router)
     app.include_router(courses.router)
     app.include_router(health.router)
+    app.include_router(gadget_router)
     return app
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 
 import pytest
 
@@ -15,8 +14,9 @@ from outreach_helper.dashboard.records import (
     trim_roster,
     trim_user_stats,
 )
+from outreach_helper.demo.dataset import SAMPLES_DIR
 
-SAMPLES = Path(__file__).parents[1] / "fakedash" / "samples"
+SAMPLES = SAMPLES_DIR  # the upstream's shapes, shipped with the demo data
 SENSITIVE = ("passcode", "email", "real_name", "flags", "updates", "course_stats",
              "canUploadSyllabus", "requestedAccounts", "survey_notifications")  # fmt: skip
 

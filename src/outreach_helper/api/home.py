@@ -67,6 +67,19 @@ credentials), an <code>ETag</code>, and <code>Cache-Control</code>, so the brows
 cache answers repeat views. Errors are
 <a href="https://www.rfc-editor.org/rfc/rfc9457">problem details</a> a gadget can read.</p>
 
+<h2>A ready-made gadget</h2>
+<p>On user pages and contributions, it shows a traffic light in the Tools menu (an event on
+now, an active course, no active course) and, on a click, the courses, their dates and
+facilitators, with a ping to copy. Wikis' Content-Security-Policy does not let them load
+scripts from Toolforge, so copy <a href="gadget/outreach-helper.js">gadget/outreach-helper.js</a>
+and <a href="gadget/outreach-helper.css">gadget/outreach-helper.css</a> to
+<code>MediaWiki:Gadget-outreach-helper.js</code> and <code>.css</code> (or to your own user
+pages, loaded from your common.js), then add to <code>MediaWiki:Gadgets-definition</code>:</p>
+<pre>* outreach-helper[ResourceLoader|dependencies=mediawiki.util]\
+|outreach-helper.js|outreach-helper.css</pre>
+<p>Try it without a wiki: <code>outreach-helper demo</code> runs this service on sample data
+with demo wiki pages at <code>/demo/</code>. Details are in the README.</p>
+
 <h2>Privacy</h2>
 <p>No client IP addresses are stored or logged, and no cookies are set. The service
 keeps only what the Dashboard shows anonymous visitors, trimmed further: never passcodes,

@@ -1,9 +1,11 @@
-"""Fixture data for the fake Outreach Dashboard.
+"""Sample Outreach Dashboard data: the fake Dashboard's fixtures and the offline demo's data.
 
-Every payload is a deep copy of a file in ``samples/`` (the upstream's exact shapes) with its
-identity fields changed, and every date is computed from the ``now`` given to
-:func:`build_dataset`, so the fixtures mean the same thing in any year. Titles such as
-"Wikidata Days 2025" are names from the samples, not dates.
+It lives in the package so that ``outreach-helper demo`` can serve it without the test
+suite; ``tests/fakedash`` serves the same data over HTTP. Every payload is a deep copy of a
+file in ``samples/`` (the upstream's exact shapes) with its identity fields changed, and
+every date is computed from the ``now`` given to :func:`build_dataset`, so the fixtures mean
+the same thing in any year. Titles such as "Wikidata Days 2025" are names from the samples,
+not dates.
 
 Course windows (``start``/``end`` = tracking, ``timeline_*`` = the event), by state::
 
@@ -24,7 +26,8 @@ roster rows are "username (role)", in order::
                     active_tracking, user_count 17. Élodie (1, role_description "", with
                     real_name AND email: must be stripped), Ada (0), Marc-André (0).
     SLUG_ENDED      Wiki_Club_(Ibadan)/Photo_Walk_(Old_Town),_Women's_Day_(Spring)
-                    ended, user_count "1.4K". Chidi (1), Marc-André (0, role_description "").
+                    ended, user_count "1.4K". Chidi (1), Marc-André (0, role_description ""),
+                    Past Participant (0).
     SLUG_FUTURE     Université_de_Genève/Wikisource_Transcribathon_(Next)
                     future, user_count 0. Staffer (4), Ana-Lucía (0).
     SLUG_UNDATED    Misc_Events/Undated_Meetup_(TBD)
@@ -63,6 +66,7 @@ courses left out), except Ada's, which is the sample payload with only its dates
     ELODIE             Élodie Martin            TRACKING (Instructor)
     MARC               Marc-André Tremblay      UNDATED, TRACKING, ENDED (all Student)
     ANA                Ana-Lucía Pérez          FUTURE, AMPERSAND (both Student)
+    PAST               Past Participant         ENDED (Student): only an ended course
     FORTY              Forty Courses            40 rows, one per FORTY_SLUGS (8 Instructor)
     BATCH_FACILITATOR  Batch Facilitator        40 rows (all Instructor)
     TEN                Ten Courses              10 rows, one per TEN_SLUGS (all Student)
@@ -114,6 +118,7 @@ NGOZI = "Ngozi Placeholder"
 ELODIE = "Élodie Martin"
 MARC = "Marc-André Tremblay"
 ANA = "Ana-Lucía Pérez"
+PAST = "Past Participant"
 STAFFER = "Staffer (Wiki Ed), Test"
 FORTY = "Forty Courses"
 TEN = "Ten Courses"
@@ -204,6 +209,7 @@ def build_dataset(now: datetime | None = None) -> Dataset:
         (SLUG_TRACKING, MARC, 0, 1, None, {}),
         (SLUG_ENDED, CHIDI, 1, -20, None, {}),
         (SLUG_ENDED, MARC, 0, 0, "", {}),
+        (SLUG_ENDED, PAST, 0, 2, None, {}),
         (SLUG_FUTURE, STAFFER, 4, -25, "Wiki Education staff", {}),
         (SLUG_FUTURE, ANA, 0, -3, None, {}),
         (SLUG_UNDATED, STAFFER, 3, -6, None, {}),
