@@ -114,3 +114,16 @@ def test_maintenance_without_redis_says_why(run) -> None:
     result = run("warm", "Ada", REDIS_URL="")
     assert result.returncode == 2
     assert "No Redis configured" in result.stdout
+
+
+def test_purge_all_drops_every_entry_without_keys_or_scan(run, redis_server: RedisServer) -> None:
+    assert run("warm", "--enrich", "Ada_Example", d.ZOE).returncode == 0
+    prefix = run.prefix
+    entries = {k for k in keys(redis_server, prefix) if k.split(":")[1] in ("user", "course")}
+    assert len(entries) >= 4
+    result = run("purge", "--all")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "purged" in result.stdout
+    left = {k for k in keys(redis_server, prefix) if not k.startswith(f"{prefix}lease:")}
+    assert not {k for k in left if k.split(":")[1] in ("user", "course", "roster")}
+    assert "not cached" in run("inspect", "Ada_Example").stdout

@@ -132,3 +132,23 @@ def test_procfile_command_serves_counts_both_workers_and_logs_no_client_address(
     assert {e["route"] for e in request_lines} >= {route}
     assert all("duration_ms" in e and "status" in e for e in request_lines)
     assert not [line for line in lines if CLIENT_IP in line]
+
+
+def test_procfile_maintain_process_runs_the_cli(fake: FakeDashboard) -> None:
+    """Toolforge one-off jobs run `maintain <command>` from the image."""
+    line = next(
+        x for x in (ROOT / "Procfile").read_text().splitlines() if x.startswith("maintain:")
+    )
+    command = line.removeprefix("maintain:").strip() + " check --username Ada_Example"
+    env = dict(
+        os.environ,
+        OUTREACH_BASE_URL=fake.base_url,
+        PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    )
+    env.pop("REDIS_URL", None)
+    env.pop("REDIS_HOST", None)
+    result = subprocess.run(
+        ["bash", "-c", command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "user 'Ada Example' found" in result.stdout

@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from outreach_helper import metrics
 from outreach_helper.api.headers import accepts_gzip, answer_headers, not_modified
 from outreach_helper.service import Answer
 
@@ -13,6 +14,7 @@ def json_answer(request: Request, answer: Answer) -> Response:
     """Everything here was computed once per body (see rendering.py) except the headers
     that depend on the moment: Age and Cache-Control."""
     headers = answer_headers(answer)
+    metrics.answer_age_seconds.observe(max(0.0, answer.now - answer.fetched_at))
     body = answer.body
     if body.gzipped is not None:
         headers["Vary"] = "Accept-Encoding"
