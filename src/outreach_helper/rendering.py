@@ -47,18 +47,20 @@ def render(body: Any) -> Body:
 
 
 class RenderMemo:
-    """Bounded, least-recently-used: key -> (body, valid until). Keys name the entries a
-    body was built from (kind, id, fetched_at of each), so new data is a new key."""
+    """Bounded, least-recently-used: key -> (value, valid until). Keys name the entries a
+    value was built from (kind, id, fetched_at of each), so new data is a new key. Values
+    are bodies, or anything else derived from entries alone (and the time, up to
+    `valid until`)."""
 
     def __init__(self, max_entries: int = 4096):
-        self._items: OrderedDict[Hashable, tuple[Body, float]] = OrderedDict()
+        self._items: OrderedDict[Hashable, tuple[Any, float]] = OrderedDict()
         self._max_entries = max_entries
 
     def __len__(self) -> int:
         return len(self._items)
 
-    def get(self, key: Hashable, now: float) -> tuple[Body, float] | None:
-        """The body and the moment it stops being valid, while `now` is before it."""
+    def get(self, key: Hashable, now: float) -> tuple[Any, float] | None:
+        """The value and the moment it stops being valid, while `now` is before it."""
         item = self._items.get(key)
         if item is None:
             return None
@@ -68,8 +70,8 @@ class RenderMemo:
         self._items.move_to_end(key)
         return item
 
-    def put(self, key: Hashable, body: Body, valid_until: float) -> None:
-        self._items[key] = (body, valid_until)
+    def put(self, key: Hashable, value: Any, valid_until: float) -> None:
+        self._items[key] = (value, valid_until)
         self._items.move_to_end(key)
         while len(self._items) > self._max_entries:
             self._items.popitem(last=False)

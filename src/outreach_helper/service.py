@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from outreach_helper.cache.engine import CacheState, Kind, Lookup, SWRCache
@@ -51,15 +52,20 @@ def _utc(timestamp: float) -> datetime:
     return datetime.fromtimestamp(timestamp, UTC)
 
 
+@lru_cache(maxsize=65536)
+def _split(slug: str) -> tuple[str, str] | None:
+    """(school, title) of a stored slug, None if it cannot be a course's. Memoised: every
+    warm enriched answer splits each of its slugs, and checking every character is the
+    costliest part of that."""
+    try:
+        return split_course_slug(slug)
+    except InvalidSlug:
+        return None
+
+
 def _split_all(slugs: list[str]) -> dict[str, tuple[str, str]]:
     """slug -> (school, title), leaving out slugs that cannot be a course's."""
-    parts = {}
-    for slug in slugs:
-        try:
-            parts[slug] = split_course_slug(slug)
-        except InvalidSlug:
-            continue
-    return parts
+    return {slug: parts for slug in slugs if (parts := _split(slug)) is not None}
 
 
 class NotFoundError(Exception):
@@ -183,7 +189,7 @@ class HelperService:
         sources = Sources()
         self._add(sources, self.user_kind, username, lookup)
         details = await self._parts(self.course_kind, distinct_slugs(lookup.data), sources)
-        active = active_slugs(lookup.data, details, window, _utc(self._clock()))
+        active = self._active(username, lookup.data, details, window, sources)
         rosters = await self._parts(self.roster_kind, active, sources)
         return self._answer(("active-staff", window, username), sources, lambda now: (
             active_staff_view(username, lookup.data, details, rosters, window, now),
@@ -314,6 +320,28 @@ class HelperService:
         if not result.found:
             return 404, ("Not found", str(NotFoundError("user", name)))
         return 200, status_view(name, result.data, details, now)
+
+    def _active(
+        self,
+        username: str,
+        record: dict[str, Any],
+        details: dict[str, Any],
+        window: str,
+        sources: Sources,
+    ) -> list[str]:
+        """The user's courses active in `window`, memoised like bodies: the same entries
+        give the same list until the next boundary of that window."""
+        now = self._clock()
+        key = ("active", window, username, *sources.key)
+        hit = None if sources.degraded else self._memo.get(key, now)
+        if hit is not None:
+            return hit[0]
+        moment = _utc(now)
+        active = active_slugs(record, details, window, moment)
+        changes = next_change(details.values(), moment, (window,))
+        if not sources.degraded:
+            self._memo.put(key, active, changes.timestamp() if changes else math.inf)
+        return active
 
     def _fresh_until(self, sources: Sources, now: float) -> float:
         if sources.degraded:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from outreach_helper.api.deps import School, Service, Title
+from outreach_helper.api.deps import SchoolPath, TitlePath, service_of, valid_course
 from outreach_helper.api.models import CourseAnswer, RosterAnswer, answer_responses
 from outreach_helper.api.respond import json_answer
 
@@ -22,10 +22,9 @@ _PROBLEMS = (400, 404, 422, 502, 503, 504)
     "`/api/courses/Example_Wikimedians_User_Group,_Lagos/Wikidata_Days_2025_(November)`, "
     "with `active`/`active_event` computed now.",
 )
-async def get_course(
-    request: Request, school: School, title_slug: Title, service: Service
-) -> Response:
-    return json_answer(request, await service.course(school, title_slug))
+async def get_course(request: Request, school: SchoolPath, title_slug: TitlePath) -> Response:
+    parts = valid_course(request, school, title_slug)
+    return json_answer(request, await service_of(request).course(*parts))
 
 
 @router.get(
@@ -36,7 +35,6 @@ async def get_course(
     description="Everyone enrolled, split into facilitators (role >= 1) and participants; "
     "a person enrolled twice appears once, with their highest role.",
 )
-async def get_roster(
-    request: Request, school: School, title_slug: Title, service: Service
-) -> Response:
-    return json_answer(request, await service.roster(school, title_slug))
+async def get_roster(request: Request, school: SchoolPath, title_slug: TitlePath) -> Response:
+    parts = valid_course(request, school, title_slug)
+    return json_answer(request, await service_of(request).roster(*parts))

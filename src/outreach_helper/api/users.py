@@ -5,7 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from outreach_helper.api.deps import Enrich, Service, UseEventDates, Username, Usernames
+from outreach_helper.api.deps import (
+    EnrichFlag,
+    EventDatesFlag,
+    UsernamePath,
+    UsernamesQuery,
+    service_of,
+    valid_username,
+)
 from outreach_helper.api.models import (
     ActiveStaffAnswer,
     BatchAnswer,
@@ -14,6 +21,8 @@ from outreach_helper.api.models import (
     answer_responses,
 )
 from outreach_helper.api.respond import json_answer
+from outreach_helper.domain.flags import parse_flag
+from outreach_helper.domain.namelists import parse_name_list
 
 router = APIRouter(prefix="/api/users", tags=["users"])
 
@@ -30,8 +39,9 @@ router = APIRouter(prefix="/api/users", tags=["users"])
     "one unknown or failing name does not fail the others. Answered from the cache in one "
     "store round trip for the users and one for their courses.",
 )
-async def get_users(request: Request, usernames: Usernames, service: Service) -> Response:
-    return json_answer(request, await service.statuses(usernames))
+async def get_users(request: Request, usernames: UsernamesQuery) -> Response:
+    names = parse_name_list(usernames)
+    return json_answer(request, await service_of(request).statuses(names))
 
 
 @router.get(
@@ -42,10 +52,10 @@ async def get_users(request: Request, usernames: Usernames, service: Service) ->
     description="Every enrollment of the user, newest first. With `enrich=true` each course "
     "also gets its dates, whether it is active now, and its staff.",
 )
-async def get_user(
-    request: Request, username: Username, service: Service, enrich: Enrich
-) -> Response:
-    return json_answer(request, await service.user(username, enrich=enrich))
+async def get_user(request: Request, username: UsernamePath, enrich: EnrichFlag = None) -> Response:
+    name = valid_username(request, username)
+    answer = await service_of(request).user(name, enrich=parse_flag(enrich))
+    return json_answer(request, answer)
 
 
 @router.get(
@@ -57,8 +67,9 @@ async def get_user(
     "anything: counts over the user's distinct courses, and of those whose tracking or "
     "event window contains now. Reads course details, never rosters.",
 )
-async def get_status(request: Request, username: Username, service: Service) -> Response:
-    return json_answer(request, await service.status(username))
+async def get_status(request: Request, username: UsernamePath) -> Response:
+    name = valid_username(request, username)
+    return json_answer(request, await service_of(request).status(name))
 
 
 @router.get(
@@ -71,7 +82,8 @@ async def get_status(request: Request, username: Username, service: Service) -> 
     "`use_event_dates=true`.",
 )
 async def get_active_staff(
-    request: Request, username: Username, service: Service, use_event_dates: UseEventDates
+    request: Request, username: UsernamePath, use_event_dates: EventDatesFlag = None
 ) -> Response:
-    window = "event" if use_event_dates else "tracking"
-    return json_answer(request, await service.active_staff(username, window=window))
+    name = valid_username(request, username)
+    window = "event" if parse_flag(use_event_dates) else "tracking"
+    return json_answer(request, await service_of(request).active_staff(name, window=window))

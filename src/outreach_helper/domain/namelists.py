@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .usernames import InvalidUsername, normalize_username
+from .usernames import InvalidUsername, normalize_username_cached
 
 __all__ = ["MAX_NAMES", "NAME_LIST_PATTERN", "NameList", "TooManyNames", "parse_name_list"]
 
@@ -50,7 +50,7 @@ def parse_name_list(raw: str, *, limit: int = MAX_NAMES) -> NameList:
         if not item.strip():
             continue
         try:
-            name = normalize_username(item)
+            name = normalize_username_cached(item)
         except InvalidUsername as error:
             if item not in invalid_seen:
                 invalid_seen.add(item)

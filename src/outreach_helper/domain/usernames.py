@@ -9,8 +9,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
-__all__ = ["MAX_USERNAME_LENGTH", "InvalidUsername", "normalize_username"]
+__all__ = [
+    "MAX_USERNAME_LENGTH",
+    "InvalidUsername",
+    "normalize_username",
+    "normalize_username_cached",
+]
 
 MAX_USERNAME_LENGTH = 255
 
@@ -63,3 +69,8 @@ def normalize_username(raw: str) -> str:
             f"username must be at most {MAX_USERNAME_LENGTH} characters long (got {len(name)})"
         )
     return name
+
+
+# Gadgets ask about the same names over and over, and checking every character is the
+# costliest part of a warm answer: results are memoised (errors are not, they are rare).
+normalize_username_cached = lru_cache(maxsize=65536)(normalize_username)
