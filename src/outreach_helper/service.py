@@ -261,19 +261,19 @@ class HelperService:
         return lookup
 
     async def _course(self, school: str, title: str) -> Lookup:
-        key = course_key(school, title)
-        lookup = await self._cache.get(
-            self.course_kind, key, lambda how: self._client.course(school, title, how)
-        )
-        if not lookup.found:
-            raise NotFoundError("course", key, retry_in=self._retry_in(lookup))
-        return lookup
+        return await self._course_part(self.course_kind, school, title)
 
     async def _roster(self, school: str, title: str) -> Lookup:
+        return await self._course_part(self.roster_kind, school, title)
+
+    def _course_fetch(self, kind: Kind, school: str, title: str) -> Callable[..., Any]:
+        """The upstream read behind a course entry (`kind`: details or roster)."""
+        fetch = self._client.course if kind is self.course_kind else self._client.course_users
+        return lambda how: fetch(school, title, how)
+
+    async def _course_part(self, kind: Kind, school: str, title: str) -> Lookup:
         key = course_key(school, title)
-        lookup = await self._cache.get(
-            self.roster_kind, key, lambda how: self._client.course_users(school, title, how)
-        )
+        lookup = await self._cache.get(kind, key, self._course_fetch(kind, school, title))
         if not lookup.found:
             raise NotFoundError("course", key, retry_in=self._retry_in(lookup))
         return lookup
@@ -283,14 +283,10 @@ class HelperService:
         from one store round trip, the missing ones fetched concurrently. A private or
         failing course gets None, so it does not fail the whole answer."""
         parts = _split_all(slugs)
-        fetch = self._client.course if kind is self.course_kind else self._client.course_users
         results = await self._cache.get_many(
             kind,
             [course_key(*parts[slug]) for slug in parts],
-            [
-                lambda how, school=school, title=title: fetch(school, title, how)
-                for school, title in parts.values()
-            ],
+            [self._course_fetch(kind, school, title) for school, title in parts.values()],
         )
         found: dict[str, Any] = {}
         for slug, result in zip(parts, results, strict=True):
