@@ -18,8 +18,14 @@ from typing import Any
 
 from outreach_helper.cache.engine import CacheState, Kind, Lookup, SWRCache
 from outreach_helper.dashboard.client import DashboardClient
-from outreach_helper.dashboard.outcomes import UpstreamError
+from outreach_helper.dashboard.outcomes import FetchOptions, Found, NotFound, Outcome, UpstreamError
 from outreach_helper.dashboard.urls import encode_segment
+from outreach_helper.domain.identity import (
+    Verdict,
+    confirmation_order,
+    roster_verdict,
+    uploads_verdict,
+)
 from outreach_helper.domain.namelists import NameList
 from outreach_helper.domain.slugs import InvalidSlug, course_key, split_course_slug
 from outreach_helper.rendering import Body, RenderMemo, render
@@ -66,6 +72,18 @@ def _split(slug: str) -> tuple[str, str] | None:
 def _split_all(slugs: list[str]) -> dict[str, tuple[str, str]]:
     """slug -> (school, title), leaving out slugs that cannot be a course's."""
     return {slug: parts for slug in slugs if (parts := _split(slug)) is not None}
+
+
+def _unconfirmed(lookup: Lookup) -> bool:
+    """A user entry written before the impostor check (it has no `identity`)."""
+    return lookup.found and "identity" not in lookup.data
+
+
+def _names_verdict(username: str, lookup: Lookup) -> Verdict:
+    """A roster entry's verdict; a course gone private or missing tells nothing."""
+    if not lookup.found:
+        return Verdict.UNDECIDED
+    return roster_verdict(username, (row.get("username") for row in lookup.data))
 
 
 class NotFoundError(Exception):
@@ -223,6 +241,12 @@ class HelperService:
         users = await self._cache.get_many(
             self.user_kind, names.names, [self._user_fetch(name) for name in names.names]
         )
+        for index, name in enumerate(names.names):
+            if isinstance(users[index], Lookup) and _unconfirmed(users[index]):
+                try:
+                    users[index] = await self._reconfirm(name)
+                except UpstreamError as error:
+                    users[index] = error
         records: dict[str, Any] = {}
         for name, result in zip(names.names, users, strict=True):
             if isinstance(result, UpstreamError):
@@ -251,14 +275,82 @@ class HelperService:
 
     # --- reading ------------------------------------------------------------------------
 
-    def _user_fetch(self, username: str) -> Callable[[], Any]:
-        return lambda how: self._client.user_stats(username, how)
+    def _user_fetch(self, username: str) -> Callable[[FetchOptions], Any]:
+        return lambda how: self._fetch_confirmed_user(username, how)
+
+    async def _fetch_confirmed_user(self, username: str, how: FetchOptions) -> Outcome:
+        """user_stats.json, kept only when it is this exact account's (the impostor check,
+        `domain/identity.py`): the Dashboard's lookup ignores case and accents, so the
+        enrollments of `PegCult` come back for `Pegcult`. Another account's answer, or
+        one nothing confirms, is stored as a 404 (a remembered mismatch); a roster that
+        cannot be read right now fails the fetch (stale is served, or 5xx), never a guess.
+        A 304 keeps the entry, which was confirmed when stored."""
+        outcome = await self._client.user_stats(username, how)
+        if not isinstance(outcome, Found):
+            return outcome
+        record = dict(outcome.data)
+        method = await self._confirm(username, record)
+        if method is None:
+            return NotFound()
+        record.pop("uploaders", None)
+        record["identity"] = method
+        return Found(record, outcome.validators)
+
+    async def _confirm(self, username: str, record: dict[str, Any]) -> str | None:
+        """How the record was confirmed to be `username`'s ("upload", "roster", or
+        "no-courses" when it attributes nothing), or None when it is another account's
+        or cannot be shown to be this one's. Raises UpstreamError when the rosters needed
+        cannot be read now."""
+        verdict = uploads_verdict(username, record.get("uploaders") or ())
+        if verdict is not Verdict.UNDECIDED:
+            return "upload" if verdict is Verdict.CONFIRMED else None
+        if not record["courses"]:
+            return "no-courses"  # nothing would be attributed to anyone
+        parts = _split_all(distinct_slugs(record))
+        peeked = await self._cache.peek_many(
+            self.roster_kind, [course_key(*both) for both in parts.values()]
+        )
+        cached = {slug for slug, entry in zip(parts, peeked, strict=True) if entry is not None}
+        failure: UpstreamError | None = None
+        for slug in confirmation_order(record["courses"], cached):
+            if slug not in parts:
+                continue
+            try:
+                verdict = await self._roster_verdict(username, parts[slug])
+            except UpstreamError as error:
+                failure = failure or error
+                continue
+            if verdict is not Verdict.UNDECIDED:
+                return "roster" if verdict is Verdict.CONFIRMED else None
+        if failure is not None:
+            raise failure
+        return None
+
+    async def _roster_verdict(self, username: str, parts: tuple[str, str]) -> Verdict:
+        """The verdict of one course's roster, read through the cache (and shared with
+        enrich and active-staff). A cached roster that names neither spelling may predate
+        the enrolment: it is read again from the Dashboard once."""
+        key = course_key(*parts)
+        fetch = self._course_fetch(self.roster_kind, *parts)
+        lookup = await self._cache.get(self.roster_kind, key, fetch)
+        verdict = _names_verdict(username, lookup)
+        if verdict is Verdict.UNDECIDED and lookup.state is not CacheState.MISS:
+            await self._cache.invalidate(self.roster_kind, key)
+            verdict = _names_verdict(username, await self._cache.get(self.roster_kind, key, fetch))
+        return verdict
 
     async def _user(self, username: str) -> Lookup:
         lookup = await self._cache.get(self.user_kind, username, self._user_fetch(username))
+        if _unconfirmed(lookup):
+            lookup = await self._reconfirm(username)
         if not lookup.found:
             raise NotFoundError("user", username, retry_in=self._retry_in(lookup))
         return lookup
+
+    async def _reconfirm(self, username: str) -> Lookup:
+        """An entry stored before the impostor check existed is fetched (and checked) again."""
+        await self._cache.invalidate(self.user_kind, username)
+        return await self._cache.get(self.user_kind, username, self._user_fetch(username))
 
     async def _course(self, school: str, title: str) -> Lookup:
         return await self._course_part(self.course_kind, school, title)

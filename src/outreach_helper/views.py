@@ -1,7 +1,7 @@
 """Stored records -> answer bodies. Pure: the time is an argument, nothing is fetched.
 
-Time-dependent fields (`active`, `active_event`) are computed here, at answer time, from
-the stored dates; they are never stored.
+Time-dependent fields (`active`, `active_event`, `ended`) are computed here, at answer
+time, from the stored dates; they are never stored.
 """
 
 from __future__ import annotations
@@ -10,12 +10,16 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from outreach_helper.domain.counts import human_count, parse_count
 from outreach_helper.domain.namelists import NameList
-from outreach_helper.domain.roles import role_name, summarize_roles
+from outreach_helper.domain.roles import canonical_label, role_name, summarize_roles
 from outreach_helper.domain.rosters import sort_usernames, split_roster, staff_usernames
-from outreach_helper.domain.windows import next_boundary, within_window
+from outreach_helper.domain.windows import has_ended, next_boundary, within_window
 
 DATE_FIELDS = ("start", "end", "timeline_start", "timeline_end")
+# course.json's `number_to_human` counts: shown as the Dashboard wrote them ("6.44K"),
+# with `<name>_approx`, the number that text stands for (three significant digits).
+HUMAN_COUNT_FIELDS = ("edit_count", "word_count", "references_count", "view_count")
 # The two windows a course has: "tracking" counts contributions, "event" is the event itself.
 WINDOW_FIELDS = {"tracking": ("start", "end"), "event": ("timeline_start", "timeline_end")}
 
@@ -73,6 +77,7 @@ def user_view(
     courses = []
     for enrollment in record["courses"]:
         course = dict(enrollment)
+        course["user_role"] = canonical_label(enrollment.get("user_role"))
         if enrichments is not None:
             details, roster = enrichments.get(enrollment.get("course_slug") or "", (None, None))
             course.update(enrichment(details, roster, now))
@@ -88,8 +93,15 @@ def user_view(
 
 
 def course_view(record: dict[str, Any], now: datetime, dashboard_url: str) -> dict[str, Any]:
-    """Trimmed course details plus activity and a link to the course's Dashboard page."""
+    """Trimmed course details plus `ended`, activity and a link to the course's Dashboard
+    page. `ended` is computed now: stored as rendered, it would stay false for the day
+    the details are cached after the course ended."""
     body = dict(record)
+    body["ended"] = has_ended(record.get("end"), now)
+    for name in HUMAN_COUNT_FIELDS:
+        text = human_count(record.get(name))
+        body[name] = text
+        body[f"{name}_approx"] = parse_count(text)
     body.update(activity(record, now))
     body["dashboard_url"] = dashboard_url
     return body

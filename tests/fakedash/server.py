@@ -1,9 +1,13 @@
 """A fake Outreach Dashboard: a real HTTP server on loopback, for integration tests.
 
-It answers the three upstream endpoints from a :class:`~tests.fakedash.dataset.Dataset`,
-with the upstream's quirks (404 JSON for users but 404 HTML for courses, private courses
-that look missing, ``_`` in usernames), and lets a test make it slow, broken or unreachable
-and count what the service asked of it::
+It answers the three upstream endpoints from a :class:`~tests.fakedash.dataset.Dataset`
+as the Rails application does (``outreach_helper.demo.rails`` models it, with the files it
+comes from): ``username`` decoded twice, users and slugs found case- and
+accent-insensitively, 404s as JSON (``{"error": "User not found"}``, ``{"message":
+"Course S/T not found"}``, ``{"message": "not found"}`` for a private course), ``ended``
+computed when rendering, Rack's weak ETags matched exactly, and stats runs that rewrite
+course.json (``update_stats``, or ``stats_every`` for a run every so many seconds). It lets
+a test make it slow, broken or unreachable and count what the service asked of it::
 
     with FakeDashboard() as fake:
         client = httpx.Client(base_url=fake.base_url)
@@ -22,13 +26,13 @@ attributes that a test may set at any time; every request reads them when it arr
 from __future__ import annotations
 
 import asyncio
-import hashlib
+import math
 import socket
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from types import TracebackType
 from urllib.parse import parse_qsl, unquote, unquote_to_bytes
@@ -40,6 +44,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from outreach_helper.demo import rails
 from tests.fakedash.dataset import Dataset, build_dataset
 
 ENDPOINTS = ("user_stats", "course", "users", "other")
@@ -53,6 +58,9 @@ _STEP = 0.02  # how often sleeping requests look at the knobs and at stop()
 _NOT_FOUND_HTML = """<!DOCTYPE html>
 <html><head><title>The page you were looking for doesn't exist (404)</title></head>
 <body><h1>The page you were looking for doesn't exist.</h1></body></html>
+"""
+_BAD_REQUEST_HTML = """<!DOCTYPE html>
+<html><head><title>Bad Request (400)</title></head><body><h1>Bad Request</h1></body></html>
 """
 _ERROR_HTML = """<!DOCTYPE html>
 <html><head><title>We're sorry, but something went wrong (500)</title></head>
@@ -76,7 +84,9 @@ class RecordedRequest:
     """One request as the fake received it, before any latency or failure."""
 
     endpoint: str  # one of ENDPOINTS
-    target: str | None  # the username as sent (decoded) or the slug; None if unreadable
+    # The username as the Dashboard reads it (decoded twice, `_` as space) or the slug
+    # (decoded once); None if unreadable.
+    target: str | None
     method: str
     raw_path: str  # percent-encoded, exactly as sent (scope["raw_path"])
     query_string: str  # raw, without "?"
@@ -90,7 +100,8 @@ class RecordedRequest:
 
     @property
     def params(self) -> dict[str, str]:
-        """The decoded query parameters (last one wins)."""
+        """The query parameters decoded once, as Rack does (last one wins): `username`
+        is still CGI-escaped here; `target` is the name the Dashboard looks up."""
         return dict(parse_qsl(self.query_string, keep_blank_values=True))
 
 
@@ -106,10 +117,15 @@ class FakeDashboard:
         fail_mode          None | "500" | "503" | "html" | "bad_json" | "invalid_json" | "hang"
         fail_endpoints     None (all endpoints) or a set of endpoint names fail_mode applies to
         retry_after        seconds sent as Retry-After with 500 and 503, or None
-        etags              send a weak ETag with every 200 JSON answer and answer 304 to a
-                           matching If-None-Match, as Rails does (default True)
+        etags              send Rack's weak ETag with every 200 JSON answer and answer 304
+                           to an If-None-Match equal to it, as Rails does (default True)
         last_modified      an HTTP date sent as Last-Modified with 200 JSON answers (and
-                           304 to an If-Modified-Since not older), or None (default)
+                           304 to an If-Modified-Since not older), or None (default; Rails
+                           never sends one for these actions)
+        stats_every        None, or seconds of ``clock`` between stats runs: each run
+                           rewrites course.json of every course being updated (and a
+                           roster row), as the Dashboard's update jobs do (default None)
+        clock              what "now" is for ``stats_every`` (default ``time.time``)
     """
 
     def __init__(
@@ -132,6 +148,9 @@ class FakeDashboard:
         self._in_flight = 0
         self._max_in_flight = 0
         self._requests: list[RecordedRequest] = []
+        self._stats_runs = 0
+        self._stats_done = 0  # runs of stats_every applied
+        self._stats_origin: float | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
@@ -274,6 +293,10 @@ class FakeDashboard:
         self.retry_after: int | None = None
         self.etags: bool = True
         self.last_modified: str | None = None
+        self.stats_every: float | None = None
+        self.clock: Callable[[], float] = time.time
+        self._stats_origin = None
+        self._stats_done = 0
 
     def _mode_for(self, endpoint: str) -> str | None:
         endpoints = self._fail_endpoints
@@ -363,12 +386,18 @@ class FakeDashboard:
     # --- data ------------------------------------------------------------------------------
 
     def set_user(self, username: str, payload: dict | None) -> None:
-        """Serve ``payload`` for the exact ``username``; None makes the user unknown (404)."""
+        """Serve ``payload`` for ``username``; None makes the user unknown (404).
+
+        Like the unique index on ``users.username`` (utf8mb4_unicode_ci), a second user of
+        the same collation class (``Pegcult`` beside ``PegCult``) is refused."""
         with self._lock:
             if payload is None:
                 self.dataset.users.pop(username, None)
-            else:
-                self.dataset.users[username] = payload
+                return
+            clash = rails.find_by_collation(self.dataset.users, username)
+            if clash is not None and clash[0] != username:
+                raise ValueError(f"{username!r} collides with the user {clash[0]!r}")
+            self.dataset.users[username] = payload
 
     def set_course(
         self, slug: str, course_payload: dict | None, roster_payload: dict | None = None
@@ -397,6 +426,41 @@ class FakeDashboard:
             else:
                 self.dataset.private.discard(slug)
 
+    def update_stats(self, slugs: Iterable[str] | None = None, at: float | None = None) -> int:
+        """One stats run, as the Dashboard's update jobs make one: for each course being
+        updated (``slugs``, or every course with start <= at <= update_until) a new
+        ``flags.update_logs`` entry, ``updates.last_update`` and ``updated_at``, so its
+        course.json (and ETag) changes even when its dates and staff did not; one
+        participant's counters grow in its users.json. Returns how many were updated."""
+        moment = datetime.fromtimestamp(self.clock() if at is None else at, UTC)
+        with self._lock:
+            self._stats_runs += 1
+            chosen = list(slugs) if slugs is not None else [
+                slug for slug, payload in self.dataset.courses.items()
+                if _being_updated(payload["course"], moment)
+            ]  # fmt: skip
+            for slug in chosen:
+                _stats_run(self.dataset.courses[slug]["course"], moment, self._stats_runs)
+                rows = self.dataset.rosters.get(slug, {}).get("course", {}).get("users", [])
+                if rows:
+                    row = rows[self._stats_runs % len(rows)]
+                    row["character_sum_ms"] = row.get("character_sum_ms", 0) + 120
+                    row["recent_revisions"] = row.get("recent_revisions", 0) + 1
+        return len(chosen)
+
+    def _run_due_stats(self) -> None:
+        """With ``stats_every`` set, the runs due by ``clock()`` since it was set."""
+        every = self.stats_every
+        if not every:
+            return
+        now = self.clock()
+        if self._stats_origin is None:
+            self._stats_origin = now
+        due = math.floor((now - self._stats_origin) / every)
+        while self._stats_done < due:
+            self._stats_done += 1
+            self.update_stats(at=self._stats_origin + self._stats_done * every)
+
     # --- requests --------------------------------------------------------------------------
 
     async def _handle(self, request: Request) -> Response:
@@ -419,7 +483,9 @@ class FakeDashboard:
             failure = await self._failure(endpoint)
             if failure is not None:
                 return failure
-            return self._conditional(request, self._answer(endpoint, target))
+            self._run_due_stats()
+            query = scope["query_string"].decode("utf-8", "replace")
+            return self._conditional(request, self._answer(endpoint, target, query))
         finally:
             with self._lock:
                 self._in_flight -= 1
@@ -465,10 +531,11 @@ class FakeDashboard:
         raise AssertionError(mode)  # pragma: no cover - the setter allows nothing else
 
     def _conditional(self, request: Request, response: Response) -> Response:
-        """Validators on a 200 JSON answer, and 304 when the request's still match."""
+        """Validators on a 200 JSON answer, and 304 when the request's still match: Rack
+        renders the whole answer first, so a 304 saves bytes, not the Dashboard's work."""
         if response.status_code != 200 or not (self.etags or self.last_modified):
             return response
-        etag = f'W/"{hashlib.md5(response.body).hexdigest()}"' if self.etags else None
+        etag = rails.etag(response.body) if self.etags else None
         if etag:
             response.headers["etag"] = etag
         if self.last_modified:
@@ -480,28 +547,37 @@ class FakeDashboard:
             return Response(status_code=304, headers=headers)
         return response
 
-    def _answer(self, endpoint: str, target: str | None) -> Response:
+    def _answer(self, endpoint: str, target: str | None, query: str = "") -> Response:
         """What the upstream answers when all is well."""
         data = self.dataset
         if endpoint == "user_stats":
-            # The upstream reads `_` as a space (MediaWiki style), then matches exactly.
-            payload = data.users.get(target.replace("_", " ")) if target else None
-            if payload is None:
+            try:
+                rails.read_username(query)
+            except rails.BadQuery:
+                return _html(400, _BAD_REQUEST_HTML)
+            found = rails.find_by_collation(data.users, target) if target else None
+            if found is None:
                 return _json(404, {"error": "User not found"})
-            return _json(200, payload)
-        if endpoint in ("course", "users") and target and target not in data.private:
-            payload = (data.courses if endpoint == "course" else data.rosters).get(target)
-            if payload is not None:
-                return _json(200, payload)
+            return _json(200, found[1])
+        if endpoint in ("course", "users") and target is not None:
+            found = rails.find_by_collation(data.courses, target)
+            if found is None:
+                return _json(404, rails.course_not_found(target))
+            slug, course = found
+            if slug in data.private:
+                return _json(404, rails.PRIVATE_COURSE)
+            if endpoint == "course":
+                return _json(200, rails.render_course(course))
+            return _json(200, data.rosters.get(slug, {"course": {"users": []}}))
         return _html(404, _NOT_FOUND_HTML)
 
 
 def _matches(headers: Mapping[str, str], etag: str | None, modified: str | None) -> bool:
-    """RFC 9110: If-None-Match (weak comparison) wins over If-Modified-Since."""
+    """Rack::ConditionalGet: If-None-Match, compared as an exact string, wins over
+    If-Modified-Since."""
     if_none_match = headers.get("if-none-match")
     if if_none_match is not None:
-        weak = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
-        return etag is not None and ("*" in weak or etag.removeprefix("W/") in weak)
+        return etag is not None and rails.not_modified(if_none_match, etag)
     since = headers.get("if-modified-since")
     if since and modified:
         try:
@@ -520,28 +596,29 @@ def _serve(server: uvicorn.Server, sock: socket.socket) -> None:
 def _route(method: str, raw_path: bytes, query: bytes) -> tuple[str, str | None]:
     """(endpoint name, username or slug) from the raw, still percent-encoded path.
 
-    Matching the raw path segment by segment, rather than Starlette's decoded path, keeps a
-    title with ``%2F`` from being read as two segments; any other shape is "other".
+    As Rails routes `courses/:slug/course.json` with `slug: /.*/` (config/routes.rb) on
+    the encoded path and then decodes the parameter once, the slug is everything between
+    `/courses/` and the document, decoded once (`%2F` becomes a `/` inside it, and such a
+    slug is simply not found). Any other shape is "other".
     """
     if method not in ("GET", "HEAD"):
         return "other", None
     if raw_path == b"/user_stats.json":
-        params = dict(parse_qsl(query.decode("utf-8", "replace"), keep_blank_values=True))
-        return "user_stats", params.get("username") or None
+        try:
+            return "user_stats", rails.read_username(query.decode("utf-8", "replace")) or None
+        except rails.BadQuery:
+            return "user_stats", None
     parts = raw_path.split(b"/")
-    if len(parts) != 5 or parts[:2] != [b"", b"courses"]:
+    if len(parts) < 5 or parts[:2] != [b"", b"courses"]:
         return "other", None
-    endpoint = {b"course.json": "course", b"users.json": "users"}.get(parts[4])
+    endpoint = {b"course.json": "course", b"users.json": "users"}.get(parts[-1])
     if endpoint is None:
         return "other", None
-    school, title = _segment(parts[2]), _segment(parts[3])
-    if not school or not title or "/" in school or "/" in title:
-        return endpoint, None  # counted as a course request, answered 404
-    return endpoint, f"{school}/{title}"
+    return endpoint, _segment(b"/".join(parts[2:-1]))
 
 
 def _segment(raw: bytes) -> str | None:
-    """A percent-decoded UTF-8 path segment, or None if it is not valid UTF-8."""
+    """Percent-decoded UTF-8, or None if it is not valid UTF-8."""
     try:
         return unquote_to_bytes(raw).decode("utf-8")
     except UnicodeDecodeError:
@@ -568,3 +645,28 @@ def _html(status: int, body: str, headers: dict[str, str] | None = None) -> Resp
     return Response(
         body, status_code=status, headers={"content-type": HTML_TYPE, **(headers or {})}
     )
+
+
+def _being_updated(course: Mapping[str, object], moment: datetime) -> bool:
+    """The Dashboard updates a course from its start until `update_until`."""
+    start, until = course.get("start"), course.get("update_until") or course.get("end")
+    if not isinstance(start, str) or not isinstance(until, str):
+        return False
+    return datetime.fromisoformat(start) <= moment <= datetime.fromisoformat(until)
+
+
+def _stats_run(course: dict, moment: datetime, number: int) -> None:
+    """What one update job writes into a course's row: a log entry, the last update."""
+    stamp = moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    flags = course.setdefault("flags", {})
+    logs = flags.setdefault("update_logs", {})
+    key = str(max((int(k) for k in logs if str(k).isdigit()), default=0) + 1)
+    entry = {
+        "start_time": stamp, "end_time": stamp, "error_count": 0,
+        "sentry_tag_uuid": f"00000000-0000-4000-8000-{number:012d}",
+        "processed": 100 + number % 50, "reprocessed": number % 3,
+        "orphan_lock_failure": None,
+    }  # fmt: skip
+    logs[key] = entry
+    course["updates"] = {**(course.get("updates") or {}), "last_update": entry}
+    course["updated_at"] = stamp

@@ -1,6 +1,6 @@
 import pytest
 
-from outreach_helper.domain.counts import parse_count
+from outreach_helper.domain.counts import human_count, parse_count
 
 
 @pytest.mark.parametrize(
@@ -86,3 +86,26 @@ def test_parse_count(value: object, expected: int) -> None:
 )
 def test_parse_count_rejects(value: object) -> None:
     assert parse_count(value) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1.23T", 1_230_000_000_000),
+        ("4Q", 4 * 10**15),
+        ("1230Q", 1230 * 10**15),
+        ("9.99t", 9_990_000_000_000),
+    ],
+)
+def test_units_up_to_q(text: str, expected: int) -> None:
+    """config/locales/en.yml: number.human.decimal_units K, M, B, T, Q."""
+    assert parse_count(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("6.44K", "6.44K"), (" 1.4M ", "1.4M"), ("999", "999"), (873, "873"), (12.0, "12"),
+     ("5Q", "5Q"), ("junk", None), (None, None), (True, None)],
+)  # fmt: skip
+def test_human_count_keeps_the_text_of_every_valid_count(value: object, expected: str) -> None:
+    assert human_count(value) == expected

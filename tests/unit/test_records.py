@@ -33,9 +33,10 @@ def all_keys(value: object) -> set[str]:
     return set()
 
 
-def test_user_stats_keeps_enrollments_and_max_project_only() -> None:
+def test_user_stats_keeps_enrollments_max_project_and_uploaders_only() -> None:
     record = trim_user_stats(sample("user_stats.json"))
-    assert set(record) == {"courses", "max_project"}
+    assert set(record) == {"courses", "max_project", "uploaders"}
+    assert record["uploaders"] == ["Ada Example"]
     assert record["max_project"] == "wikidata"
     assert record["courses"][0] == {
         "course_id": 512334,
@@ -48,14 +49,18 @@ def test_user_stats_keeps_enrollments_and_max_project_only() -> None:
     }
 
 
-def test_user_stats_human_counts_and_missing_fields() -> None:
+def test_user_stats_missing_fields() -> None:
+    """`user_count` is an exact integer (`course.user_count`); anything else is unknown,
+    never an approximation passed off as exact."""
     record = trim_user_stats(
-        {"courses_details": [{"course_slug": "A/B", "user_count": "1.4K"}, "junk"]}
-    )
+        {"courses_details": [{"course_slug": "A/B", "user_count": "1.4K"}, "junk"],
+         "user_recent_uploads": [{"uploader": "X"}, {"uploader": 5}, "junk", {"uploader": "X"}]}
+    )  # fmt: skip
     assert record["max_project"] is None
+    assert record["uploaders"] == ["X"]
     assert record["courses"] == [
         {"course_id": None, "course_title": None, "course_school": None, "course_term": None,
-         "user_count": 1400, "user_role": None, "course_slug": "A/B"}
+         "user_count": None, "user_role": None, "course_slug": "A/B"}
     ]  # fmt: skip
 
 
@@ -78,9 +83,11 @@ def test_course_drops_every_sensitive_and_operational_field() -> None:
     assert record["timeline_start"] == "2025-11-15T00:00:00.000Z"
     assert record["home_wiki"] == {"language": None, "project": "wikidata"}
     assert record["wikis"][1] == {"language": "yo", "project": "wikipedia"}
-    assert record["word_count"] == 1_400_000
+    assert record["word_count"] == "1.4M"  # number_to_human: kept as the text it is
+    assert record["edit_count"] == "21.6K" and record["view_count"] == "5.45K"
     assert record["student_count"] == 42
     assert record["closed"] is False
+    assert "ended" not in record  # rendered for one moment: computed when answering
 
 
 def test_course_tolerates_missing_optional_fields() -> None:
@@ -109,6 +116,18 @@ def test_roster_is_one_row_per_person_without_private_fields() -> None:
     assert ada == {"username": "Ada Example", "role": 1, "role_description": None,
                    "enrolled_at": "2025-10-20T09:12:44.000Z"}  # fmt: skip
     assert rows[1]["role"] == 2  # the campus volunteer row beats the later student row
+
+
+def test_roster_rows_merge_by_user_id_and_ids_are_not_stored() -> None:
+    raw = sample("users.json")
+    first = raw["course"]["users"][0]
+    renamed = {**first, "username": "Ada_Example", "role": 0}  # same user id
+    stranger = {**first, "id": 123, "global_id": 456, "role": 0}  # same name, another id
+    raw["course"]["users"] += [renamed, stranger]
+    rows = trim_roster(raw)
+    ada = [row for row in rows if row["username"] == "Ada Example"]
+    assert [row["role"] for row in ada] == [1, 0]  # Ada merged; the other account apart
+    assert not {"id", "global_id"} & {key for row in rows for key in row}
 
 
 @pytest.mark.parametrize("payload", [{}, {"course": {}}, {"course": {"users": {}}}])

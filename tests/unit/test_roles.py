@@ -7,6 +7,7 @@ from outreach_helper.domain.roles import (
     ONLINE_VOLUNTEER,
     STUDENT,
     WIKI_ED_STAFF,
+    canonical_label,
     is_staff,
     role_code,
     role_name,
@@ -33,6 +34,9 @@ def test_constants() -> None:
         ("STUDENT", 0),
         ("  Student  ", 0),
         ("Participant", 0),
+        # The Outreach Dashboard's wording (CoursesUsers::ROLE_NAMES).
+        ("Editor", 0),
+        ("editor", 0),
         ("Instructor", 1),
         ("Facilitator", 1),
         ("facilitator ", 1),
@@ -67,7 +71,7 @@ def test_role_code_non_text_is_student(label: object) -> None:
     ("code", "expected"),
     [
         (0, "Student"),
-        (1, "Facilitator"),
+        (1, "Instructor"),
         (2, "Campus Volunteer"),
         (3, "Online Volunteer"),
         (4, "Wiki Education Staff"),
@@ -109,3 +113,28 @@ def test_summarize_roles(labels: list[str | None], expected: tuple[bool, bool]) 
 
 def test_summarize_roles_accepts_any_iterable() -> None:
     assert summarize_roles(label for label in ("Student", "Staff")) == (True, True)
+
+
+@pytest.mark.parametrize(
+    ("label", "expected"),
+    [
+        ("Student", "Student"),
+        ("Editor", "Student"),
+        ("Instructor", "Instructor"),
+        ("Facilitator", "Instructor"),
+        (" facilitator ", "Instructor"),
+        ("Campus Volunteer", "Campus Volunteer"),
+        ("Wiki Education Staff", "Wiki Education Staff"),
+        ("Étudiant", "Étudiant"),  # not known: as sent
+        ("", ""),
+        (None, None),
+    ],
+)
+def test_canonical_label_names_each_role_one_way(label: str | None, expected: str | None) -> None:
+    assert canonical_label(label) == expected
+
+
+def test_editor_is_not_counted_as_staff() -> None:
+    """Before "Editor" was known, an unknown label counted as staff: an Outreach
+    participant would have been an instructor."""
+    assert summarize_roles(["Editor"]) == (False, True)

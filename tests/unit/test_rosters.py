@@ -2,7 +2,12 @@ from typing import Any
 
 import pytest
 
-from outreach_helper.domain.rosters import dedupe_roster, split_roster, staff_usernames
+from outreach_helper.domain.rosters import (
+    dedupe_roster,
+    person_key,
+    split_roster,
+    staff_usernames,
+)
 
 
 def row(username: Any, role: Any, enrolled_at: Any = None, **extra: Any) -> dict[str, Any]:
@@ -11,18 +16,18 @@ def row(username: Any, role: Any, enrolled_at: Any = None, **extra: Any) -> dict
 
 # The rows of /work/shared/samples/users.json that matter here, abridged.
 SAMPLE = [
-    row("Ada Example", 1, "2025-10-20T09:12:44.000Z", id=700001, total_uploads=1),
-    row("Ada Example", 0, "2025-10-21T08:00:00.000Z", id=700002, total_uploads=2),
-    row("Chidi Sample", 2, "2025-10-22T12:30:00.000Z", id=700003, total_uploads=0),
-    row("Zoë Müller", 0, "2025-11-15T09:01:00.000Z", id=700004, total_uploads=1),
-    row("O'Brien Test", 0, "2025-11-15T09:03:00.000Z", id=700005, total_uploads=0),
-    row("Ngozi Placeholder", 0, "2025-11-15T09:07:00.000Z", id=700006, total_uploads=0),
+    row("Ada Example", 1, "2025-10-20T09:12:44.000Z", n=700001, total_uploads=1),
+    row("Ada Example", 0, "2025-10-21T08:00:00.000Z", n=700002, total_uploads=2),
+    row("Chidi Sample", 2, "2025-10-22T12:30:00.000Z", n=700003, total_uploads=0),
+    row("Zoë Müller", 0, "2025-11-15T09:01:00.000Z", n=700004, total_uploads=1),
+    row("O'Brien Test", 0, "2025-11-15T09:03:00.000Z", n=700005, total_uploads=0),
+    row("Ngozi Placeholder", 0, "2025-11-15T09:07:00.000Z", n=700006, total_uploads=0),
 ]
 
 
 def test_sample_roster_keeps_highest_role_even_if_older() -> None:
     deduped = dedupe_roster(SAMPLE)
-    assert [(r["username"], r["role"], r["id"]) for r in deduped] == [
+    assert [(r["username"], r["role"], r["n"]) for r in deduped] == [
         ("Ada Example", 1, 700001),
         ("Chidi Sample", 2, 700003),
         ("Ngozi Placeholder", 0, 700006),
@@ -33,7 +38,7 @@ def test_sample_roster_keeps_highest_role_even_if_older() -> None:
         "username": "Ada Example",
         "role": 1,
         "enrolled_at": "2025-10-20T09:12:44.000Z",
-        "id": 700001,
+        "n": 700001,
         "total_uploads": 1,
     }
 
@@ -64,63 +69,99 @@ def test_dedupe_does_not_mutate_input_and_returns_new_dicts() -> None:
     [
         # Same role: latest enrolled_at wins.
         (
-            [row("A", 0, "2025-01-01T00:00:00Z", id=1), row("A", 0, "2025-02-01T00:00:00Z", id=2)],
+            [row("A", 0, "2025-01-01T00:00:00Z", n=1), row("A", 0, "2025-02-01T00:00:00Z", n=2)],
             [("A", 0, 2)],
         ),
         (
-            [row("A", 0, "2025-02-01T00:00:00Z", id=1), row("A", 0, "2025-01-01T00:00:00Z", id=2)],
+            [row("A", 0, "2025-02-01T00:00:00Z", n=1), row("A", 0, "2025-01-01T00:00:00Z", n=2)],
             [("A", 0, 1)],
         ),
         # Offsets are compared as instants, not as text.
         (
             [
-                row("A", 1, "2025-01-01T10:00:00+02:00", id=1),  # 08:00 UTC
-                row("A", 1, "2025-01-01T09:00:00Z", id=2),
+                row("A", 1, "2025-01-01T10:00:00+02:00", n=1),  # 08:00 UTC
+                row("A", 1, "2025-01-01T09:00:00Z", n=2),
             ],
             [("A", 1, 2)],
         ),
         # Missing or unparsable enrolled_at sorts earliest.
-        ([row("A", 1, None, id=1), row("A", 1, "2025-01-01", id=2)], [("A", 1, 2)]),
-        ([row("A", 1, "2025-01-01", id=1), row("A", 1, "garbage", id=2)], [("A", 1, 1)]),
+        ([row("A", 1, None, n=1), row("A", 1, "2025-01-01", n=2)], [("A", 1, 2)]),
+        ([row("A", 1, "2025-01-01", n=1), row("A", 1, "garbage", n=2)], [("A", 1, 1)]),
         # A full tie keeps the first row seen.
-        ([row("A", 3, None, id=1), row("A", 3, None, id=2)], [("A", 3, 1)]),
+        ([row("A", 3, None, n=1), row("A", 3, None, n=2)], [("A", 3, 1)]),
         # Highest role wins over a later enrollment.
         (
-            [row("A", 4, "2020-01-01", id=1), row("A", 2, "2025-01-01", id=2)],
+            [row("A", 4, "2020-01-01", n=1), row("A", 2, "2025-01-01", n=2)],
             [("A", 4, 1)],
         ),
         # Numeric strings are roles; anything else is 0.
-        ([row("A", "2", None, id=1), row("A", 1, None, id=2)], [("A", 2, 1)]),
-        ([row("A", " 3 ", None, id=1)], [("A", 3, 1)]),
-        ([row("A", "staff", "2025-02-01", id=1), row("A", 0, "2025-01-01", id=2)], [("A", 0, 1)]),
-        ([row("A", None, None, id=1)], [("A", 0, 1)]),
-        ([row("A", 1.0, None, id=1)], [("A", 0, 1)]),
-        ([row("A", True, None, id=1)], [("A", 0, 1)]),
+        ([row("A", "2", None, n=1), row("A", 1, None, n=2)], [("A", 2, 1)]),
+        ([row("A", " 3 ", None, n=1)], [("A", 3, 1)]),
+        ([row("A", "staff", "2025-02-01", n=1), row("A", 0, "2025-01-01", n=2)], [("A", 0, 1)]),
+        ([row("A", None, None, n=1)], [("A", 0, 1)]),
+        ([row("A", 1.0, None, n=1)], [("A", 0, 1)]),
+        ([row("A", True, None, n=1)], [("A", 0, 1)]),
         # Usernames are compared after MediaWiki normalisation.
         (
-            [row("ada_Example", 0, "2025-03-01", id=1), row("Ada Example ", 1, None, id=2)],
+            [row("ada_Example", 0, "2025-03-01", n=1), row("Ada Example ", 1, None, n=2)],
             [("Ada Example", 1, 2)],
         ),
         (
-            [row("zoë_Müller", 0, "2025-03-01", id=1), row("Zoë Müller", 0, "2025-01-01", id=2)],
+            [row("zoë_Müller", 0, "2025-03-01", n=1), row("Zoë Müller", 0, "2025-01-01", n=2)],
             [("Zoë Müller", 0, 1)],
         ),
         # ... but the rest of the name stays case-sensitive.
         (
-            [row("McDonald", 0, id=1), row("Mcdonald", 0, id=2)],
+            [row("McDonald", 0, n=1), row("Mcdonald", 0, n=2)],
             [("McDonald", 0, 1), ("Mcdonald", 0, 2)],
         ),
         # Invalid usernames fall back to the raw string.
-        ([row("Bad#Name", 0, id=1), row("Bad#Name", 1, id=2)], [("Bad#Name", 1, 2)]),
-        ([row("bad#name", 0, id=1)], [("bad#name", 0, 1)]),
+        ([row("Bad#Name", 0, n=1), row("Bad#Name", 1, n=2)], [("Bad#Name", 1, 2)]),
+        ([row("bad#name", 0, n=1)], [("bad#name", 0, 1)]),
         # Missing or empty usernames are dropped.
-        ([row("", 1, id=1), row("   ", 1, id=2), row(None, 1, id=3), row(5, 1, id=4)], []),
-        ([{"role": 1, "id": 1}], []),
+        ([row("", 1, n=1), row("   ", 1, n=2), row(None, 1, n=3), row(5, 1, n=4)], []),
+        ([{"role": 1, "n": 1}], []),
         ([], []),
     ],
 )
 def test_dedupe_roster(rows: list[dict[str, Any]], expected: list[tuple[str, int, int]]) -> None:
-    assert [(r["username"], r["role"], r["id"]) for r in dedupe_roster(rows)] == expected
+    """`n` marks which row won; these rows carry no user ids, so usernames decide."""
+    assert [(r["username"], r["role"], r["n"]) for r in dedupe_roster(rows)] == expected
+
+
+def test_rows_of_one_user_id_are_one_person() -> None:
+    """Duplicate rows carry the user's own `id` (courses/_users.json.jbuilder)."""
+    rows = [
+        row("Ada Example", 1, "2025-01-01", id=7, n=1),
+        row("Ada Example", 0, "2025-02-01", id=7, n=2),
+        row("Other", 0, None, id=8, n=3),
+    ]
+    assert [(r["username"], r["role"], r["n"]) for r in dedupe_roster(rows)] == [
+        ("Ada Example", 1, 1),
+        ("Other", 0, 3),
+    ]
+
+
+def test_different_user_ids_stay_apart_even_with_one_normalised_name() -> None:
+    """Two Dashboard accounts (`Ada_Example` and `Ada Example` are distinct strings
+    there) are two persons, though MediaWiki would read both as one name."""
+    rows = [row("Ada_Example", 0, None, id=7, n=1), row("Ada Example", 1, None, id=9, n=2)]
+    assert [(r["role"], r["n"]) for r in dedupe_roster(rows)] == [(0, 1), (1, 2)]
+
+
+def test_global_id_is_used_when_there_is_no_id() -> None:
+    rows = [
+        row("A", 0, "2025-01-01", global_id=5, n=1),
+        row("A", 2, "2024-01-01", global_id=5, n=2),
+        row("A", 1, None, global_id=6, n=3),
+    ]
+    assert [(r["role"], r["n"]) for r in dedupe_roster(rows)] == [(2, 2), (1, 3)]
+
+
+def test_person_key_prefers_id_then_global_id_then_username() -> None:
+    assert person_key({"id": 3, "global_id": 4}, "A") == ("id", 3)
+    assert person_key({"id": None, "global_id": 4}, "A") == ("global_id", 4)
+    assert person_key({"id": True, "global_id": "4"}, "A") == ("username", "A")
 
 
 def test_dedupe_sorts_casefolded_then_exact() -> None:
@@ -148,10 +189,10 @@ def test_dedupe_sorts_casefolded_then_exact() -> None:
 def test_dedupe_accepts_any_iterable_of_mappings() -> None:
     from types import MappingProxyType
 
-    rows = (MappingProxyType(r) for r in [row("A", 1, id=1), row("B", 0, id=2)])
+    rows = (MappingProxyType(r) for r in [row("A", 1, n=1), row("B", 0, n=2)])
     assert dedupe_roster(rows) == [
-        {"username": "A", "role": 1, "enrolled_at": None, "id": 1},
-        {"username": "B", "role": 0, "enrolled_at": None, "id": 2},
+        {"username": "A", "role": 1, "enrolled_at": None, "n": 1},
+        {"username": "B", "role": 0, "enrolled_at": None, "n": 2},
     ]
 
 

@@ -9,9 +9,11 @@ from outreach_helper.views import (
     active_slugs,
     active_staff_view,
     batch_view,
+    course_view,
     is_active,
     next_change,
     status_view,
+    user_view,
 )
 
 NOW = datetime(2025, 11, 15, 12, tzinfo=UTC)
@@ -128,3 +130,34 @@ def test_batch_view_items_in_order_with_invalid_names_last() -> None:
     }  # fmt: skip
     assert body["users"][3]["problem"]["detail"] == "why"
     assert body["normalized"] == [{"from": "ada", "to": "Ada"}]
+
+
+def test_ended_is_computed_when_answering_never_taken_from_the_record() -> None:
+    """A course cached (with the Dashboard's `ended: false`) before its end says
+    `ended: true` and `active: false` from the moment it ends, with no refetch."""
+    course = {"start": "2025-11-01T00:00:00.000Z", "end": "2025-11-15T12:00:00.000Z",
+              "ended": False}  # fmt: skip
+    before = course_view(course, datetime(2025, 11, 15, 11, tzinfo=UTC), "u")
+    after = course_view(course, datetime(2025, 11, 15, 13, tzinfo=UTC), "u")
+    assert (before["ended"], before["active"]) == (False, True)
+    assert (after["ended"], after["active"]) == (True, False)
+    assert course_view({"end": None}, NOW, "u")["ended"] is None
+
+
+def test_human_counts_are_text_with_an_approximate_number() -> None:
+    body = course_view({"edit_count": "6.44K", "word_count": "2Q", "view_count": 873,
+                        "references_count": "n/a"}, NOW, "u")  # fmt: skip
+    assert (body["edit_count"], body["edit_count_approx"]) == ("6.44K", 6440)
+    assert (body["word_count"], body["word_count_approx"]) == ("2Q", 2 * 10**15)
+    assert (body["view_count"], body["view_count_approx"]) == ("873", 873)  # an old entry
+    assert (body["references_count"], body["references_count_approx"]) == (None, None)
+
+
+def test_user_role_is_named_one_way() -> None:
+    data = {"courses": [{"course_slug": "a", "user_role": "Facilitator"},
+                        {"course_slug": "b", "user_role": "Editor"},
+                        {"course_slug": "c", "user_role": "Instructor"}],
+            "max_project": None}  # fmt: skip
+    body = user_view("Ada", data, NOW)
+    assert [c["user_role"] for c in body["courses"]] == ["Instructor", "Student", "Instructor"]
+    assert (body["is_instructor"], body["is_student"]) == (True, True)

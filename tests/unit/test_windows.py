@@ -2,7 +2,12 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from outreach_helper.domain.windows import next_boundary, parse_timestamp, within_window
+from outreach_helper.domain.windows import (
+    has_ended,
+    next_boundary,
+    parse_timestamp,
+    within_window,
+)
 
 NOV_1 = datetime(2025, 11, 1, tzinfo=UTC)
 NOV_30 = datetime(2025, 11, 30, 23, 59, 59, tzinfo=UTC)
@@ -115,3 +120,11 @@ def test_next_boundary(
     start: object, end: object, now: datetime, expected: datetime | None
 ) -> None:
     assert next_boundary(start, end, now) == expected
+
+
+def test_has_ended_is_end_before_now() -> None:
+    """course.json.jbuilder: `json.ended @course.end < Time.zone.now`."""
+    end = "2025-11-15T12:00:00.000Z"
+    assert has_ended(end, datetime(2025, 11, 15, 12, 0, 1, tzinfo=UTC)) is True
+    assert has_ended(end, datetime(2025, 11, 15, 12, tzinfo=UTC)) is False
+    assert has_ended(None, datetime(2025, 11, 15, tzinfo=UTC)) is None

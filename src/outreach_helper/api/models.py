@@ -43,8 +43,12 @@ class Enrollment(Strict):
     course_title: str | None = Field(description="The course's title")
     course_school: str | None = Field(description="The institution or group running it")
     course_term: str | None = Field(description="The term, e.g. a month or a year")
-    user_count: int | None = Field(description="Participants (a number, never '1.4K')")
-    user_role: str | None = Field(description='Display label, e.g. "Student", "Instructor"')
+    user_count: int | None = Field(description="Participants (the Dashboard's exact number)")
+    user_role: str | None = Field(
+        description='The role\'s name: "Student", "Instructor", "Campus Volunteer", '
+        '"Online Volunteer" or "Wiki Education Staff" (the Outreach wording "Editor" and '
+        '"Facilitator" is named so too); a label the service does not know, as sent'
+    )
     course_slug: str | None = Field(
         description="`SCHOOL/TITLE_(TERM)`, the course's id on the Dashboard",
         examples=[SLUG_EXAMPLE],
@@ -244,6 +248,13 @@ class Wiki(Strict):
     project: str | None = Field(examples=["wikipedia"])
 
 
+_HUMAN = (
+    "As the Dashboard writes it (Rails' number_to_human: three significant digits, units "
+    "K, M, B, T, Q): an approximation, not an exact count"
+)
+_APPROX = "The number the text above stands for (approximate), or null"
+
+
 class CourseAnswer(Strict):
     """A course's identity, windows, state and sizes; never a passcode or personal data."""
 
@@ -272,10 +283,14 @@ class CourseAnswer(Strict):
             "student_count": 42,
             "trained_count": 30,
             "article_count": 120,
-            "edit_count": 1400,
-            "word_count": 5000,
-            "references_count": 80,
-            "view_count": 64000,
+            "edit_count": "21.6K",
+            "edit_count_approx": 21600,
+            "word_count": "1.4M",
+            "word_count_approx": 1400000,
+            "references_count": "6.44K",
+            "references_count_approx": 6440,
+            "view_count": "5.45K",
+            "view_count_approx": 5450,
             "enroll_url": "https://outreachdashboard.wmflabs.org/courses/x/y/enroll/",
             "active": True,
             "active_event": False,
@@ -299,7 +314,7 @@ class CourseAnswer(Strict):
     end: str | None = Field(description=f"Tracking window end: {ISO}")
     timeline_start: str | None = Field(description=f"Event window start: {ISO}")
     timeline_end: str | None = Field(description=f"Event window end: {ISO}")
-    ended: bool | None
+    ended: bool | None = Field(description="end < now, computed when answering")
     closed: bool | None
     published: bool | None
     private: bool | None
@@ -307,10 +322,14 @@ class CourseAnswer(Strict):
     student_count: int | None
     trained_count: int | None
     article_count: int | None
-    edit_count: int | None
-    word_count: int | None
-    references_count: int | None
-    view_count: int | None
+    edit_count: str | None = Field(description=_HUMAN, examples=["21.6K"])
+    edit_count_approx: int | None = Field(description=_APPROX)
+    word_count: str | None = Field(description=_HUMAN, examples=["1.4M"])
+    word_count_approx: int | None = Field(description=_APPROX)
+    references_count: str | None = Field(description=_HUMAN, examples=["6.44K"])
+    references_count_approx: int | None = Field(description=_APPROX)
+    view_count: str | None = Field(description=_HUMAN, examples=["5.45K"])
+    view_count_approx: int | None = Field(description=_APPROX)
     enroll_url: str | None = Field(description="The enrolment link, without any passcode")
     active: bool | None = Field(description="start <= now <= end; null when a date is unknown")
     active_event: bool | None = Field(
@@ -326,7 +345,10 @@ class RosterMember(Strict):
         "3 online volunteer, 4 Wiki Education staff",
         examples=[1],
     )
-    role_name: str = Field(examples=["Facilitator"])
+    role_name: str = Field(
+        description='The role\'s name, as `user_role` names it: "Student", "Instructor", ...',
+        examples=["Instructor"],
+    )
     role_description: str | None
     enrolled_at: str | None = Field(description=ISO)
 
@@ -341,7 +363,7 @@ class RosterAnswer(Strict):
                 {
                     "username": "Ada Example",
                     "role": 1,
-                    "role_name": "Facilitator",
+                    "role_name": "Instructor",
                     "role_description": None,
                     "enrolled_at": "2025-10-20T09:00:00.000Z",
                 }

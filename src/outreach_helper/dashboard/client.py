@@ -41,7 +41,7 @@ from outreach_helper.dashboard.outcomes import (
     UpstreamUnavailable,
     Validators,
 )
-from outreach_helper.dashboard.urls import USER_STATS_PATH, course_path
+from outreach_helper.dashboard.urls import USER_STATS_PATH, course_path, user_stats_query
 from outreach_helper.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -139,10 +139,9 @@ class DashboardClient:
         """A user's enrollments; `username` is already normalised (spaces, not `_`)."""
         return await self._fetch(
             "user_stats",
-            USER_STATS_PATH,
+            f"{USER_STATS_PATH}?{user_stats_query(username)}",
             records.trim_user_stats,
             options or FetchOptions(),
-            params={"username": username},
         )
 
     async def course(self, school: str, title: str, options: FetchOptions | None = None) -> Outcome:
@@ -169,12 +168,10 @@ class DashboardClient:
         path: str,
         trim: Callable[[Any], Any],
         options: FetchOptions,
-        *,
-        params: dict[str, str] | None = None,
     ) -> Outcome:
         """One attempt for a caller who waits; up to `refresh_attempts` in the background."""
         if not options.background or self._attempts == 1:
-            return await self._attempt(endpoint, path, trim, options, params)
+            return await self._attempt(endpoint, path, trim, options)
         async for attempt in stamina.retry_context(
             on=_retry_hook,
             attempts=self._attempts,
@@ -184,7 +181,7 @@ class DashboardClient:
             wait_jitter=RETRY_WAIT_JITTER,
         ):
             with attempt:
-                return await self._attempt(endpoint, path, trim, options, params)
+                return await self._attempt(endpoint, path, trim, options)
         raise AssertionError("unreachable: stamina re-raises the last failure")
 
     async def _attempt(
@@ -193,13 +190,12 @@ class DashboardClient:
         path: str,
         trim: Callable[[Any], Any],
         options: FetchOptions,
-        params: dict[str, str] | None,
     ) -> Outcome:
         """One request, through the endpoint's breaker, with logging and /health figures."""
         breaker = self.breakers[endpoint]
         started = time.perf_counter()
         try:
-            outcome = await self._request(endpoint, path, trim, options.validators, params)
+            outcome = await self._request(endpoint, path, trim, options.validators)
         except CircuitOpen:
             raise  # nothing was sent: nothing to record
         except UpstreamError as error:
@@ -234,7 +230,6 @@ class DashboardClient:
         path: str,
         trim: Callable[[Any], Any],
         validators: Validators | None,
-        params: dict[str, str] | None,
     ) -> Outcome:
         headers = {}
         if validators and validators.etag:
@@ -247,7 +242,7 @@ class DashboardClient:
                 # first ones fail are refused once the circuit opens.
                 self.breakers[endpoint].allow()
                 self.sent[endpoint] += 1
-                response = await self._http.get(path, params=params, headers=headers)
+                response = await self._http.get(path, headers=headers)
         except (TimeoutError, httpx.TimeoutException) as error:
             raise UpstreamTimeout(f"{endpoint}: no answer within {self._deadline:g} s") from error
         except httpx.TransportError as error:

@@ -6,7 +6,7 @@ encoded with no safe characters, so `/`, `?`, `#`, `%` and `..` stay inside thei
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, quote_plus
 
 
 def encode_segment(segment: str) -> str:
@@ -25,3 +25,18 @@ def course_path(school: str, title: str, document: str) -> str:
 
 
 USER_STATS_PATH = "/user_stats.json"
+
+
+def user_stats_query(username: str) -> str:
+    """The query string of `user_stats.json` for `username`, escaped twice.
+
+    Rails decodes the query string, then `UserProfilesController#set_user` runs
+    `CGI.unescape(params[:username]).tr('_', ' ')` on the value
+    (app/controllers/user_profiles_controller.rb). Escaped once, `Ann+Bob` would arrive
+    as `Ann Bob` and `100%41` as `100A`: another user, or none. So the name is
+    CGI-escaped first (`quote_plus` is Ruby's `CGI.escape`: space as `+`, everything but
+    `A-Za-z0-9_.-~` percent-encoded as UTF-8), then percent-encoded again as the query
+    value: `Ann+Bob` -> `username=Ann%252BBob`. `_` needs neither: a normalised name
+    has none (MediaWiki reads `_` as a space, and so does the Dashboard).
+    """
+    return "username=" + quote(quote_plus(username, safe=""), safe="")

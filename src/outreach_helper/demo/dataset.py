@@ -16,8 +16,9 @@ Course windows (``start``/``end`` = tracking, ``timeline_*`` = the event), by st
     undated          start now-10d .. end now+50d; ``timeline_start`` is null and
                      ``timeline_end`` is missing altogether
 
-Courses (constants of this module). ``user_count`` is what users' ``courses_details`` say;
-roster rows are "username (role)", in order::
+Courses (constants of this module). ``user_count`` is what users' ``courses_details`` say
+(an integer, the course's ``student_count``, as in Rails); roster rows are "username
+(role)", in order::
 
     SLUG_ACTIVE     Example_Wikimedians_User_Group,_Lagos/Wikidata_Days_2025_(November)
                     active_event, user_count 42, course.id 31877. The sample roster:
@@ -26,7 +27,7 @@ roster rows are "username (role)", in order::
                     active_tracking, user_count 17. Élodie (1, role_description "", with
                     real_name AND email: must be stripped), Ada (0), Marc-André (0).
     SLUG_ENDED      Wiki_Club_(Ibadan)/Photo_Walk_(Old_Town),_Women's_Day_(Spring)
-                    ended, user_count "1.4K". Chidi (1), Marc-André (0, role_description ""),
+                    ended, user_count 1400. Chidi (1), Marc-André (0, role_description ""),
                     Past Participant (0).
     SLUG_FUTURE     Université_de_Genève/Wikisource_Transcribathon_(Next)
                     future, user_count 0. Staffer (4), Ana-Lucía (0).
@@ -36,10 +37,10 @@ roster rows are "username (role)", in order::
                     PRIVATE (course.json and users.json 404), else active_event.
                     Staffer (1), O'Brien (0).
     SLUG_AMPERSAND  Arts_&_Letters_Foundation/Women_in_Red_&_Friends_(Autumn)
-                    active_event, user_count "6.44K". O'Brien (1), O'Brien (0, enrolled
+                    active_event, user_count 6440. O'Brien (1), O'Brien (0, enrolled
                     later, role_description ""), Ana-Lucía (0).
     FORTY_SLUGS     Batch_Wiki_Club/Batch_Workshop_01_(Series) .. Batch_Workshop_40_(Series)
-                    state cycle*, user_count int (odd NN) or "x.yK" (even NN).
+                    state cycle*, user_count 3 * NN.
                     Batch Facilitator (1), Forty Courses (1 if NN % 5 == 0 else 0).
     TEN_SLUGS       Decade_Wiki_Club/Session_1_(Ten) .. Session_10_(Ten)
                     state cycle*, user_count int. Ten Courses (0) only: no staff at all.
@@ -249,7 +250,6 @@ class _CourseSpec:
     term: str
     course_id: int
     state: str
-    user_count: int | str  # as courses_details shows it
     student_count: int
     wikis: tuple[tuple[str | None, str], ...] = (("en", "wikipedia"),)  # first = home wiki
     course_type: str = "Editathon"
@@ -270,7 +270,6 @@ def _course_specs() -> Iterable[_CourseSpec]:
         term="November",
         course_id=31877,
         state="active_event",
-        user_count=42,
         student_count=42,
         wikis=((None, "wikidata"), ("yo", "wikipedia")),
         subject="Cultural heritage",
@@ -282,7 +281,6 @@ def _course_specs() -> Iterable[_CourseSpec]:
         term="2025",
         course_id=30455,
         state="active_tracking",
-        user_count=17,
         student_count=17,
         wikis=(("fr", "wikipedia"),),
         subject="Art",
@@ -294,7 +292,6 @@ def _course_specs() -> Iterable[_CourseSpec]:
         term="Spring",
         course_id=29001,
         state="ended",
-        user_count="1.4K",
         student_count=1400,
         wikis=(("commons", "wikimedia"),),
         subject="Photography",
@@ -305,7 +302,6 @@ def _course_specs() -> Iterable[_CourseSpec]:
         term="Next",
         course_id=33002,
         state="future",
-        user_count=0,
         student_count=0,
         wikis=(("fr", "wikisource"),),
         course_type="ClassroomProgramCourse",
@@ -316,7 +312,6 @@ def _course_specs() -> Iterable[_CourseSpec]:
         term="TBD",
         course_id=33003,
         state="undated",
-        user_count=3,
         student_count=3,
     )
     yield _CourseSpec(
@@ -325,7 +320,6 @@ def _course_specs() -> Iterable[_CourseSpec]:
         term="Private",
         course_id=33004,
         state="active_event",
-        user_count=2,
         student_count=2,
         private=True,
     )
@@ -335,7 +329,6 @@ def _course_specs() -> Iterable[_CourseSpec]:
         term="Autumn",
         course_id=33005,
         state="active_event",
-        user_count="6.44K",
         student_count=6440,
     )
     for n in range(1, 41):
@@ -345,7 +338,6 @@ def _course_specs() -> Iterable[_CourseSpec]:
             term="Series",
             course_id=40000 + n,
             state=_CYCLE[(n - 1) % 4],
-            user_count=n if n % 2 else f"{1 + n / 10:.1f}K",
             student_count=n * 3,
         )
     for n in range(1, 11):
@@ -355,7 +347,6 @@ def _course_specs() -> Iterable[_CourseSpec]:
             term="Ten",
             course_id=41000 + n,
             state=_CYCLE[(n - 1) % 4],
-            user_count=n,
             student_count=n,
         )
 
@@ -374,7 +365,8 @@ class _Builder:
         self.row_template = row_template
         self.dataset = Dataset(now=now, users={}, courses={}, rosters={})
         self.specs: dict[str, _CourseSpec] = {}
-        self.next_row_id = 710001  # users.json row ids
+        self.next_row_id = 710001  # counts users.json rows
+        self.user_ids: dict[str, int] = {}
         self.next_enrollment_id = 600001  # courses_details course_id values
         self.global_ids: dict[str, int] = {}
 
@@ -451,11 +443,13 @@ class _Builder:
         language, project = course["home_wiki"]["language"], course["home_wiki"]["project"]
         host = "www.wikidata.org" if project == "wikidata" else f"{language}.{project}.org"
         wiki_name = username.replace(" ", "_")
-        row_id, self.next_row_id = self.next_row_id, self.next_row_id + 1
-        n = row_id - 710000  # varies the counters a little
+        row_number, self.next_row_id = self.next_row_id, self.next_row_id + 1
+        n = row_number - 710000  # varies the counters a little
         row = _clone(self.row_template)
+        # `id` and `global_id` are the user's (courses/_users.json.jbuilder), the same on
+        # every row of one person.
         row.update(
-            id=row_id,
+            id=self.user_ids.setdefault(username, 710001 + len(self.user_ids)),
             username=username,
             global_id=self.global_ids.setdefault(username, 91000001 + len(self.global_ids)),
             role=role,
@@ -527,7 +521,8 @@ class _Builder:
             "course_title": spec.title,
             "course_school": spec.school,
             "course_term": spec.term,
-            "user_count": spec.user_count,
+            # `course.user_count`, the same number as course.json's `student_count`.
+            "user_count": spec.student_count,
             "user_role": ROLE_LABELS[role],
             "course_slug": slug,
         }

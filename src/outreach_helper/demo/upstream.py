@@ -2,16 +2,17 @@
 
 ``create_app(settings, transport=demo_transport(dataset))`` runs the real service (client,
 cache, views) without the network: every request the Dashboard client makes is answered
-here, with the upstream's quirks (404 JSON for an unknown user, 404 HTML for a missing or
-private course, ``_`` read as a space in usernames).
+here as the Rails application would (``rails.py``: the username decoded twice, users and
+slugs found case- and accent-insensitively, JSON 404s, ``ended`` computed when rendering).
 """
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import unquote
 
 import httpx
 
+from outreach_helper.demo import rails
 from outreach_helper.demo.dataset import Dataset
 
 _NOT_FOUND_HTML = "<!DOCTYPE html><html><body><h1>Not found</h1></body></html>"
@@ -25,19 +26,30 @@ def demo_transport(dataset: Dataset) -> httpx.MockTransport:
         if request.method != "GET":
             return _not_found()
         if path == "/user_stats.json":
-            username = dict(parse_qsl(query)).get("username", "").replace("_", " ")
-            payload = dataset.users.get(username)
-            if payload is None:
+            try:
+                username = rails.read_username(query)
+            except rails.BadQuery:
+                return httpx.Response(400, text="Bad Request")
+            found = rails.find_by_collation(dataset.users, username) if username else None
+            if found is None:
                 return httpx.Response(404, json={"error": "User not found"})
-            return httpx.Response(200, json=payload)
-        parts = path.split("/")  # "", "courses", school, title, endpoint
-        if len(parts) != 5 or parts[1] != "courses":
+            return httpx.Response(200, json=found[1])
+        parts = path.split("/")  # "", "courses", school, title..., document
+        if len(parts) < 5 or parts[1] != "courses":
             return _not_found()
-        slug = f"{unquote(parts[2])}/{unquote(parts[3])}"
-        source = {"course.json": dataset.courses, "users.json": dataset.rosters}.get(parts[4])
-        if source is None or slug in dataset.private or slug not in source:
+        source = {"course.json": dataset.courses, "users.json": dataset.rosters}.get(parts[-1])
+        if source is None:
             return _not_found()
-        return httpx.Response(200, json=source[slug])
+        slug = unquote("/".join(parts[2:-1]))
+        found = rails.find_by_collation(dataset.courses, slug)
+        if found is None:
+            return httpx.Response(404, json=rails.course_not_found(slug))
+        if found[0] in dataset.private:
+            return httpx.Response(404, json=rails.PRIVATE_COURSE)
+        payload = source.get(found[0], {"course": {"users": []}})
+        if parts[-1] == "course.json":
+            payload = rails.render_course(payload)
+        return httpx.Response(200, json=payload)
 
     return httpx.MockTransport(answer)
 

@@ -1,7 +1,13 @@
 """Course roles: the upstream's integer codes and its English display labels.
 
 ``user_stats.json`` only gives a translated label, ``users.json`` gives the code; both
-must agree on who is course staff (any role >= 1).
+must agree on who is course staff (any role >= 1). The labels come in two wordings:
+``users.role.*`` in config/locales/en.yml (Student, Instructor, Campus Volunteer, Online
+Volunteer, Wiki Education Staff), which user_stats.json sends on every instance
+(``course_role_name``, app/helpers/users_helper.rb), and the Outreach Dashboard's own,
+``CoursesUsers::ROLE_NAMES`` (app/models/course_data/courses_users.rb: "Editor" for 0,
+"Facilitator" for 1). Both are recognised; every route names roles one way, the
+``users.role.*`` one, so a user's ``user_role`` and a roster's ``role_name`` agree.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ __all__ = [
     "is_staff",
     "role_code",
     "role_name",
+    "canonical_label",
     "summarize_roles",
 ]
 
@@ -28,19 +35,20 @@ WIKI_ED_STAFF = 4
 
 _CODES_BY_LABEL: dict[str, int] = {
     "student": STUDENT,
+    "editor": STUDENT,  # CoursesUsers::ROLE_NAMES
     "participant": STUDENT,
     "instructor": INSTRUCTOR,
-    "facilitator": INSTRUCTOR,
+    "facilitator": INSTRUCTOR,  # CoursesUsers::ROLE_NAMES
     "campus volunteer": CAMPUS_VOLUNTEER,
     "online volunteer": ONLINE_VOLUNTEER,
     "wiki education staff": WIKI_ED_STAFF,
     "staff": WIKI_ED_STAFF,
 }
 
-# The Outreach Dashboard calls instructors "Facilitator".
+# users.role.* in English: what user_stats.json says, and so what every route says.
 _NAMES_BY_CODE: dict[int, str] = {
     STUDENT: "Student",
-    INSTRUCTOR: "Facilitator",
+    INSTRUCTOR: "Instructor",
     CAMPUS_VOLUNTEER: "Campus Volunteer",
     ONLINE_VOLUNTEER: "Online Volunteer",
     WIKI_ED_STAFF: "Wiki Education Staff",
@@ -68,6 +76,15 @@ def role_name(code: int) -> str:
     if name is not None:
         return name
     return "Staff" if code >= 1 else "Student"
+
+
+def canonical_label(label: str | None) -> str | None:
+    """A known label in either wording as the one name of its role ("Facilitator" ->
+    "Instructor", "Editor" -> "Student"); an unknown one (say, another language) as sent."""
+    if not isinstance(label, str):
+        return label
+    key = " ".join(label.split()).casefold()
+    return role_name(_CODES_BY_LABEL[key]) if key in _CODES_BY_LABEL else label
 
 
 def is_staff(code: int) -> bool:

@@ -1,7 +1,10 @@
 """Course rosters from ``users.json``: one row per person, split into staff and participants.
 
 Upstream lists a username once per enrollment (re-enrollment, role change), so the
-same person may appear several times with different roles.
+same person may appear several times with different roles. Each row carries the user's
+own `id` and `global_id` (courses/_users.json.jbuilder: `json.call(cu.user, :id,
+:username, :global_id)`), equal on every row of one person: those say who is who; the
+username only where neither is sent.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from typing import Any
 from .usernames import InvalidUsername, normalize_username
 from .windows import parse_timestamp
 
-__all__ = ["dedupe_roster", "sort_usernames", "split_roster", "staff_usernames"]
+__all__ = ["dedupe_roster", "person_key", "sort_usernames", "split_roster", "staff_usernames"]
 
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
 
@@ -51,25 +54,41 @@ def sort_usernames(names: Iterable[str]) -> list[str]:
     return sorted(set(names), key=_sort_key)
 
 
+def _id(raw: object) -> int | None:
+    return raw if isinstance(raw, int) and not isinstance(raw, bool) else None
+
+
+def person_key(row: Mapping[str, Any], username: str) -> tuple[str, object]:
+    """Who a row is about: the user's `id`, else its `global_id`, else the username."""
+    for field in ("id", "global_id"):
+        ident = _id(row.get(field))
+        if ident is not None:
+            return field, ident
+    return "username", username
+
+
 def dedupe_roster(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Return one new row per username, sorted case-insensitively.
+    """Return one new row per person (see `person_key`), sorted case-insensitively by
+    username.
 
     The row with the highest role wins, then the latest ``enrolled_at`` (missing or
     unparsable counts as earliest), then the first seen. Output rows carry the
     normalised username and an int role; every other key is copied unchanged.
     Rows without a username are dropped. The input is not modified.
     """
-    best: dict[str, tuple[int, datetime, dict[str, Any]]] = {}
+    best: dict[tuple[str, object], tuple[int, datetime, dict[str, Any]]] = {}
     for row in rows:
         username = _username_key(row.get("username"))
         if username is None:
             continue
+        key = person_key(row, username)
         role = _role(row.get("role"))
         enrolled = parse_timestamp(row.get("enrolled_at")) or _EARLIEST
-        current = best.get(username)
+        current = best.get(key)
         if current is None or (role, enrolled) > (current[0], current[1]):
-            best[username] = (role, enrolled, {**row, "username": username, "role": role})
-    return [best[name][2] for name in sorted(best, key=_sort_key)]
+            best[key] = (role, enrolled, {**row, "username": username, "role": role})
+    merged = [item[2] for item in best.values()]
+    return sorted(merged, key=lambda row: _sort_key(row["username"]))
 
 
 def split_roster(

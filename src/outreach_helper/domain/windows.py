@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-__all__ = ["next_boundary", "parse_timestamp", "within_window"]
+__all__ = ["has_ended", "next_boundary", "parse_timestamp", "within_window"]
 
 
 def _as_utc(moment: datetime) -> datetime:
@@ -52,6 +52,13 @@ def within_window(start: object, end: object, now: datetime) -> bool | None:
     if finish < begin:
         return False
     return begin <= _as_utc(now) <= finish
+
+
+def has_ended(end: object, now: datetime) -> bool | None:
+    """The Dashboard's `ended` (`@course.end < Time.zone.now`, course.json.jbuilder), for
+    `now`; None when the end is unknown."""
+    finish = parse_timestamp(end)
+    return None if finish is None else finish < _as_utc(now)
 
 
 def next_boundary(start: object, end: object, now: datetime) -> datetime | None:
