@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import re
 import subprocess
 import sys
@@ -83,7 +84,7 @@ def test_private_courses_are_left_out_of_courses_details(data: Dataset) -> None:
 def test_roles_labels_and_counts_vary_like_upstream(data: Dataset) -> None:
     rows = [row for payload in data.users.values() for row in payload["courses_details"]]
     assert {row["user_role"] for row in rows} == set(ds.ROLE_LABELS.values())
-    assert {type(row["user_count"]) for row in rows} == {int, str}
+    assert {type(row["user_count"]) for row in rows} == {int}  # course.user_count: exact
     course_ids = {course["course"]["id"] for course in data.courses.values()}
     assert not course_ids & {row["course_id"] for row in rows}  # enrollment ids, not course ids
 
@@ -174,9 +175,7 @@ def test_unusual_usernames_are_found(client: httpx.Client, data: Dataset, name: 
     assert response.json()["courses_details"] == data.details_for(name)
 
 
-@pytest.mark.parametrize(
-    "query", ["?username=Does_Not_Exist", "?username=ada_Example", "?username=", ""]
-)
+@pytest.mark.parametrize("query", ["?username=Does_Not_Exist", "?username=", ""])
 def test_unknown_or_missing_username_is_404_json(client: httpx.Client, query: str) -> None:
     response = client.get(f"/user_stats.json{query}")
     assert response.status_code == 404
@@ -212,22 +211,132 @@ def test_unencoded_special_characters_work_too(client: httpx.Client) -> None:
 
 
 @pytest.mark.parametrize(
-    "path",
+    ("path", "message"),
     [
-        course_path(ds.SLUG_PRIVATE),
-        course_path(ds.SLUG_PRIVATE, "users.json"),
-        course_path(ds.UNKNOWN_SLUG),
-        course_path(ds.UNKNOWN_SLUG, "users.json"),
-        "/courses/Misc_Events%2FUndated_Meetup_(TBD)/x/course.json",  # an encoded slash
-        "/courses/Misc_Events/Undated_Meetup_(TBD)",
-        "/anything/else",
+        (course_path(ds.SLUG_PRIVATE), "not found"),
+        (course_path(ds.SLUG_PRIVATE, "users.json"), "not found"),
+        (course_path(ds.UNKNOWN_SLUG), f"Course {ds.UNKNOWN_SLUG} not found"),
+        (course_path(ds.UNKNOWN_SLUG, "users.json"), f"Course {ds.UNKNOWN_SLUG} not found"),
+        # The slug parameter is decoded once: an encoded slash is part of it.
+        ("/courses/Misc_Events%2FUndated_Meetup_(TBD)/x/course.json",
+         "Course Misc_Events/Undated_Meetup_(TBD)/x not found"),
     ],
-)
-def test_private_unknown_or_odd_paths_are_404_html(client: httpx.Client, path: str) -> None:
+)  # fmt: skip
+def test_missing_and_private_courses_are_404_json(
+    client: httpx.Client, path: str, message: str
+) -> None:
+    """RoutingError "Course SLUG not found" (course_helper.rb) or "not found"
+    (protect_privacy), rendered as JSON for .json requests (lib/errors/rescue_errors.rb)."""
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response.headers["content-type"] == JSON_TYPE
+    assert response.json() == {"message": message}
+
+
+@pytest.mark.parametrize("path", ["/courses/Misc_Events/Undated_Meetup_(TBD)", "/anything/else"])
+def test_odd_paths_are_404_html(client: httpx.Client, path: str) -> None:
     response = client.get(path)
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("text/html")
     assert "<html" in response.text
+
+
+# --- Rails' own ways ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        ("username=Ann%252BBob", "Ann+Bob"),  # escaped twice: reaches Ann+Bob
+        ("username=Ann%2BBob", "Ann Bob"),  # escaped once: the + is read as a space
+        ("username=Ann+Bob", "Ann Bob"),
+        ("username=100%2525%2BWiki", "100% Wiki"),
+        ("username=x%252541y", "x%41y"),
+        ("username=x%2541y", "xAy"),  # decoded twice: %41 is an A
+        ("username=x%41y", "xAy"),
+        ("username=A%2526B%253DC%253F", "A&B=C?"),
+    ],
+)
+def test_username_is_decoded_twice(
+    fake: FakeDashboard, client: httpx.Client, query: str, found: str
+) -> None:
+    """Rack decodes the query, then set_user runs CGI.unescape(...).tr('_', ' ')
+    (user_profiles_controller.rb)."""
+    names = ["Ann+Bob", "Ann Bob", "100% Wiki", "x%41y", "xAy", "A&B=C?"]
+    template = fake.dataset.users[ds.NOBODY]
+    try:
+        for name in names:
+            fake.set_user(name, {**template, "max_project": name})
+        response = client.get(f"/user_stats.json?{query}")
+        assert response.status_code == 200 and response.json()["max_project"] == found
+        assert fake.requests[-1].target == found
+    finally:
+        for name in names:
+            fake.set_user(name, None)
+
+
+def test_a_broken_escape_is_400(client: httpx.Client) -> None:
+    """Rack::QueryParser refuses `%` without two hex digits."""
+    assert client.get("/user_stats.json?username=100%_Wiki").status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("sent", "found"),
+    [("ada_example", ds.ADA), ("ADA EXAMPLE", ds.ADA), ("Zoe_Muller", ds.ZOE),
+     ("zoë müller", ds.ZOE), ("Elodie Martin", ds.ELODIE), ("Ngozi placeholder", ds.NGOZI)],
+)  # fmt: skip
+def test_users_are_found_ignoring_case_and_accents(
+    client: httpx.Client, data: Dataset, sent: str, found: str
+) -> None:
+    """`User.find_by(username:)` on a utf8mb4_unicode_ci column (db/schema.rb)."""
+    response = client.get("/user_stats.json", params={"username": sent})
+    assert response.status_code == 200
+    assert response.json()["courses_details"] == data.details_for(found)
+
+
+def test_one_user_per_collation_class(fake: FakeDashboard) -> None:
+    """The unique index on users.username: no `Ada example` beside `Ada Example`."""
+    with pytest.raises(ValueError, match="collides"):
+        fake.set_user("Ada example", {"courses_details": []})
+
+
+def test_slugs_are_found_ignoring_case_and_accents(client: httpx.Client) -> None:
+    """`Course.find_by(slug:)` (course_helper.rb), courses being utf8mb4_unicode_ci too."""
+    for slug in (ds.SLUG_TRACKING.lower(), ds.SLUG_TRACKING.upper().replace("É", "E")):
+        response = client.get(course_path(slug))
+        assert response.status_code == 200, slug
+        assert response.json()["course"]["slug"] == ds.SLUG_TRACKING
+    assert client.get(course_path(ds.SLUG_PRIVATE.lower())).json() == {"message": "not found"}
+
+
+def test_ended_is_computed_when_rendering(fake: FakeDashboard, client: httpx.Client) -> None:
+    """`json.ended @course.end < Time.zone.now` (course.json.jbuilder)."""
+    payload = fake.dataset.courses[ds.SLUG_UNDATED]
+    course = payload["course"]
+    try:
+        for end, ended in (("2000-01-01T00:00:00.000Z", True), ("2999-01-01T00:00:00.000Z", False)):
+            fake.set_course(ds.SLUG_UNDATED, {"course": {**course, "end": end, "ended": not ended}})
+            assert client.get(course_path(ds.SLUG_UNDATED)).json()["course"]["ended"] is ended
+    finally:
+        fake.set_course(ds.SLUG_UNDATED, payload)
+
+
+def test_human_counts_are_number_to_human_strings(client: httpx.Client) -> None:
+    course = client.get(course_path(ds.SLUG_ACTIVE)).json()["course"]
+    for name in ("edit_count", "word_count", "references_count", "view_count"):
+        assert re.fullmatch(r"[0-9]+(\.[0-9]+)?[KMBTQ]?", course[name]), name
+    for name in ("article_count", "student_count", "trained_count", "character_sum"):
+        assert type(course[name]) is int, name
+
+
+def test_duplicate_rows_of_one_person_repeat_the_user_ids(data: Dataset) -> None:
+    """courses/_users.json.jbuilder: `json.call(cu.user, :id, :username, :global_id)`."""
+    for roster in data.rosters.values():
+        by_name: dict[str, set[tuple[int, int]]] = {}
+        for row in roster["course"]["users"]:
+            by_name.setdefault(row["username"], set()).add((row["id"], row["global_id"]))
+        assert all(len(ids) == 1 for ids in by_name.values()), by_name
+    assert [row["id"] for row in data.roster(ds.SLUG_ACTIVE)[:2]] == [700001, 700001]
 
 
 def test_requests_are_counted_per_endpoint(client: httpx.Client, fake: FakeDashboard) -> None:
@@ -363,7 +472,9 @@ def test_etag_and_304(fake: FakeDashboard, client: httpx.Client) -> None:
     path = course_path(ds.SLUG_ACTIVE)
     first = client.get(path)
     etag = first.headers["etag"]
-    assert etag.startswith('W/"') and "last-modified" not in first.headers
+    # Rack::ETag: W/" + the first 32 hex digits of the body's SHA-256.
+    assert etag == f'W/"{hashlib.sha256(first.content).hexdigest()[:32]}"'
+    assert "last-modified" not in first.headers
     again = client.get(path, headers={"If-None-Match": etag})
     assert (again.status_code, again.content, again.headers["etag"]) == (304, b"", etag)
     assert client.get(path, headers={"If-None-Match": 'W/"other"'}).status_code == 200
@@ -372,6 +483,54 @@ def test_etag_and_304(fake: FakeDashboard, client: httpx.Client) -> None:
     assert client.get(path, headers={"If-None-Match": etag}).status_code == 200
     fake.etags = False
     assert "etag" not in client.get(path).headers
+
+
+@pytest.mark.parametrize(
+    "sent", ["{strong}", '{etag}, W/"x"', 'W/"x", {etag}', "*", "{etag},"]
+)
+def test_only_an_exactly_equal_if_none_match_is_304(
+    fake: FakeDashboard, client: httpx.Client, sent: str
+) -> None:
+    """Rack::ConditionalGet compares the header with the ETag as strings: no lists, no
+    `*`, no weak comparison."""
+    path = course_path(ds.SLUG_TRACKING)
+    etag = client.get(path).headers["etag"]
+    header = sent.format(etag=etag, strong=etag.removeprefix("W/"))
+    assert client.get(path, headers={"If-None-Match": header}).status_code == 200
+
+
+def test_a_stats_run_changes_course_json_and_its_etag(
+    fake: FakeDashboard, client: httpx.Client
+) -> None:
+    """course.json embeds flags.update_logs and updates.last_update: each stats run
+    changes the body though no date or staff did."""
+    path, roster = course_path(ds.SLUG_ACTIVE), course_path(ds.SLUG_ACTIVE, "users.json")
+    before, before_roster = client.get(path), client.get(roster)
+    updated = fake.update_stats()
+    after, after_roster = client.get(path), client.get(roster)
+    assert updated == sum(ds.STATES.index(s) < 2 or s == "undated"
+                          for s in fake.dataset.states.values())  # fmt: skip
+    assert before.headers["etag"] != after.headers["etag"]
+    assert before_roster.headers["etag"] != after_roster.headers["etag"]
+    old, new = before.json()["course"], after.json()["course"]
+    assert len(new["flags"]["update_logs"]) == len(old["flags"]["update_logs"]) + 1
+    assert (new["start"], new["end"], new["title"]) == (old["start"], old["end"], old["title"])
+    ended = course_path(ds.SLUG_ENDED)
+    etag = client.get(ended).headers["etag"]
+    fake.update_stats()
+    assert client.get(ended, headers={"If-None-Match": etag}).status_code == 304  # not updated
+
+
+def test_stats_every_runs_on_the_fakes_clock(fake: FakeDashboard, client: httpx.Client) -> None:
+    now = [time.time()]
+    fake.clock = lambda: now[0]
+    fake.stats_every = 3600
+    path = course_path(ds.SLUG_TRACKING)
+    etag = client.get(path).headers["etag"]
+    now[0] += 1800
+    assert client.get(path, headers={"If-None-Match": etag}).status_code == 304
+    now[0] += 1800
+    assert client.get(path, headers={"If-None-Match": etag}).status_code == 200
 
 
 def test_last_modified_and_if_modified_since(fake: FakeDashboard, client: httpx.Client) -> None:
