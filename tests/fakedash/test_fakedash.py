@@ -485,9 +485,7 @@ def test_etag_and_304(fake: FakeDashboard, client: httpx.Client) -> None:
     assert "etag" not in client.get(path).headers
 
 
-@pytest.mark.parametrize(
-    "sent", ["{strong}", '{etag}, W/"x"', 'W/"x", {etag}', "*", "{etag},"]
-)
+@pytest.mark.parametrize("sent", ["{strong}", '{etag}, W/"x"', 'W/"x", {etag}', "*", "{etag},"])
 def test_only_an_exactly_equal_if_none_match_is_304(
     fake: FakeDashboard, client: httpx.Client, sent: str
 ) -> None:

@@ -19,9 +19,12 @@ EXTRA = [f"Batch Reader {n:02d}" for n in range(1, 41)]
 
 @pytest.fixture
 def fifty_users(fake: FakeDashboard) -> Iterator[list[str]]:
-    """50 known users: the 10 named fixture users plus 40 copies of Ten Courses."""
+    """50 known users: the 10 named fixture users plus 40 copies of Ten Courses, each with
+    an upload of their own (which says whose record it is: they are on no roster)."""
     for name in EXTRA:
-        fake.set_user(name, copy.deepcopy(fake.dataset.users[d.TEN]))
+        payload = copy.deepcopy(fake.dataset.users[d.TEN])
+        payload["user_recent_uploads"] = [{"id": 1, "file_name": "f.jpg", "uploader": name}]
+        fake.set_user(name, payload)
     named = [d.ADA, d.ZOE, d.OBRIEN, d.CHIDI, d.NGOZI, d.ELODIE, d.MARC, d.ANA, d.STAFFER,
              d.NOBODY]  # fmt: skip
     yield named + EXTRA
@@ -85,8 +88,10 @@ async def test_cold_names_are_fetched_once_each(
     body = await batch(client, names)
     assert [u["username"] for u in body["users"]] == [d.ADA, d.ZOE, d.MARC]
     assert fake.counts["user_stats"] == 3
-    # Their distinct courses: ACTIVE, TRACKING (Ada, Zoë), UNDATED, ENDED (Marc): once each.
-    assert fake.counts["course"] == 4 and fake.counts["users"] == 0
+    # Their distinct courses: ACTIVE, TRACKING (Ada, Zoë), UNDATED, ENDED (Marc): once each;
+    # Ada and Zoë are confirmed by their uploads, Marc by one roster (UNDATED's, 3 people).
+    assert fake.counts["course"] == 4
+    assert [r.target for r in fake.requests_for("users")] == [d.SLUG_UNDATED]
     ada = body["users"][0]["result"]
     assert ada["course_count"] == 2 and ada["active_event_count"] == 1
     assert body["normalized"] == [
