@@ -145,6 +145,8 @@ class FakeDashboard:
         self._lifecycle = threading.Lock()  # start/stop
         self._counts = dict.fromkeys(ENDPOINTS, 0)
         self._not_modified = 0
+        self._not_modified_by: dict[str, int] = dict.fromkeys(ENDPOINTS, 0)
+        self._bytes_not_sent: dict[str, int] = dict.fromkeys(ENDPOINTS, 0)
         self._in_flight = 0
         self._max_in_flight = 0
         self._requests: list[RecordedRequest] = []
@@ -323,6 +325,19 @@ class FakeDashboard:
             return self._not_modified
 
     @property
+    def not_modified_by_endpoint(self) -> dict[str, int]:
+        """304 answers sent, per endpoint (a copy)."""
+        with self._lock:
+            return dict(self._not_modified_by)
+
+    @property
+    def bytes_not_sent(self) -> dict[str, int]:
+        """Body bytes that 304 answers did not send, per endpoint (a copy): what a 304
+        saves. The answer was rendered all the same."""
+        with self._lock:
+            return dict(self._bytes_not_sent)
+
+    @property
     def in_flight(self) -> int:
         """Requests being handled right now."""
         with self._lock:
@@ -348,6 +363,8 @@ class FakeDashboard:
         with self._lock:
             self._counts = dict.fromkeys(ENDPOINTS, 0)
             self._not_modified = 0
+            self._not_modified_by = dict.fromkeys(ENDPOINTS, 0)
+            self._bytes_not_sent = dict.fromkeys(ENDPOINTS, 0)
             self._max_in_flight = self._in_flight
             self._requests = []
 
@@ -485,7 +502,7 @@ class FakeDashboard:
                 return failure
             self._run_due_stats()
             query = scope["query_string"].decode("utf-8", "replace")
-            return self._conditional(request, self._answer(endpoint, target, query))
+            return self._conditional(request, endpoint, self._answer(endpoint, target, query))
         finally:
             with self._lock:
                 self._in_flight -= 1
@@ -530,7 +547,7 @@ class FakeDashboard:
                 return _json_bytes(200, _TRUNCATED_JSON)
         raise AssertionError(mode)  # pragma: no cover - the setter allows nothing else
 
-    def _conditional(self, request: Request, response: Response) -> Response:
+    def _conditional(self, request: Request, endpoint: str, response: Response) -> Response:
         """Validators on a 200 JSON answer, and 304 when the request's still match: Rack
         renders the whole answer first, so a 304 saves bytes, not the Dashboard's work."""
         if response.status_code != 200 or not (self.etags or self.last_modified):
@@ -543,6 +560,8 @@ class FakeDashboard:
         if _matches(request.headers, etag, self.last_modified):
             with self._lock:
                 self._not_modified += 1
+                self._not_modified_by[endpoint] += 1
+                self._bytes_not_sent[endpoint] += len(response.body)
             headers = {"etag": etag} if etag else {}
             return Response(status_code=304, headers=headers)
         return response

@@ -9,16 +9,19 @@ role wording, and the user's ids repeated on duplicate roster rows.
 from __future__ import annotations
 
 import copy
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 import httpx
+import orjson
 import pytest
+import redis
 
 from tests.fakedash import dataset as d
 from tests.fakedash.server import FakeDashboard
-from tests.servers import CLIENT_IP, AppServer, FakeClock
+from tests.servers import CLIENT_IP, AppServer, FakeClock, RedisServer
 
 
 def user_payload(name: str, *, courses: list[dict] | None = None, upload: bool = True) -> dict:
@@ -303,3 +306,21 @@ async def test_roster_rows_are_merged_by_user_id(
         fake.set_course(slug, None)
     assert [m["role"] for m in body["facilitators"]] == [1]  # user 1, once
     assert [m["role"] for m in body["participants"]] == [0]  # user 2: another person
+
+
+async def test_an_entry_stored_before_the_check_is_checked_again(
+    make_app: Callable[..., AppServer], fake: FakeDashboard, redis_server: RedisServer
+) -> None:
+    """Entries written by a version without the check (no `identity`) are not trusted."""
+    app = make_app("redis")
+    stale_lie = {"courses": [enrolment(d.SLUG_ACTIVE, "someone else's")], "max_project": None}
+    with redis.Redis.from_url(redis_server.url) as plain:
+        key = f"{app.settings.redis_key_prefix}user:Ngozi placeholder"
+        plain.set(key, orjson.dumps({"fetched_at": time.time(), "data": stale_lie}), ex=600)
+    async with httpx.AsyncClient(base_url=app.base_url) as http:
+        response = await http.get(path("Ngozi placeholder"))
+        again = await http.get(path("Ngozi placeholder", "/status"))
+        batch = await http.get("/api/users", params={"usernames": "Ngozi placeholder"})
+    assert response.status_code == again.status_code == 404
+    assert batch.json()["users"][0]["status"] == 404
+    assert fake.counts["user_stats"] == 1  # checked once, then remembered

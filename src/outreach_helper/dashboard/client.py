@@ -8,7 +8,8 @@ Protecting the Dashboard: a circuit breaker per endpoint (`breaker.py`) stops ca
 repeated failures; only background refreshes are retried (stamina: at most
 `REFRESH_ATTEMPTS`, exponential backoff with jitter, honouring `Retry-After`), each attempt
 going through the breaker and the in-flight cap like any other request; refreshes send
-the validators they have, so an unchanged document costs a 304 and no download.
+the validators they have, so an unchanged document costs a 304 and no download (though
+the Dashboard renders it all the same: a 304 saves bytes, not its work).
 """
 
 from __future__ import annotations
@@ -231,6 +232,11 @@ class DashboardClient:
         trim: Callable[[Any], Any],
         validators: Validators | None,
     ) -> Outcome:
+        # Conditional requests save bytes, not the Dashboard's work: Rails renders the whole
+        # action (for user_stats, every statistic of the user) before Rack::ConditionalGet
+        # compares ETags, and course.json's ETag changes with every stats run anyway
+        # (flags.update_logs is in the body). See bench/revalidation.py for how often a
+        # refresh of each kind gets a 304.
         headers = {}
         if validators and validators.etag:
             headers["If-None-Match"] = validators.etag
