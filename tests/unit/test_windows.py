@@ -106,7 +106,8 @@ def test_within_window(start: object, end: object, now: datetime, expected: bool
         (START, END, datetime(2025, 10, 1, tzinfo=UTC), NOV_1),
         (START, END, datetime(2025, 11, 15, tzinfo=UTC), NOV_30),
         (START, END, NOV_1, NOV_30),  # strictly after now
-        (START, END, NOV_30, None),
+        (START, END, NOV_30, NOV_30),  # at the end instant: the flags flip right after
+        (START, END, NOV_30 + timedelta(microseconds=1), None),
         (START, END, datetime(2026, 1, 1, tzinfo=UTC), None),
         (None, END, datetime(2025, 10, 1, tzinfo=UTC), NOV_30),
         (START, None, datetime(2025, 10, 1, tzinfo=UTC), NOV_1),

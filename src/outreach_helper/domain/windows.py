@@ -62,14 +62,16 @@ def has_ended(end: object, now: datetime) -> bool | None:
 
 
 def next_boundary(start: object, end: object, now: datetime) -> datetime | None:
-    """The earliest of start/end strictly after ``now``, i.e. when within_window may change.
-
-    Used to cap cache lifetimes; None when no bound lies in the future.
+    """When within_window (or has_ended) may next change: the start if it lies strictly
+    after ``now``, the end if it lies at or after ``now`` (the window includes its end,
+    so the flags flip just after it: an answer built at that very instant must not be
+    kept). Used to cap cache lifetimes; None when no bound lies ahead.
     """
     moment = _as_utc(now)
+    begin, finish = parse_timestamp(start), parse_timestamp(end)
     future = [
         parsed
-        for parsed in (parse_timestamp(start), parse_timestamp(end))
-        if parsed is not None and parsed > moment
+        for parsed, included in ((begin, False), (finish, True))
+        if parsed is not None and (parsed > moment or (included and parsed == moment))
     ]
     return min(future, default=None)
