@@ -5,7 +5,7 @@
  * Special:DeletedContributions/X this gadget asks the Outreach Dashboard Helper service,
  * once per page view, whether the user is in any course of the Outreach Dashboard
  * (https://outreachdashboard.wmflabs.org). If so, it shows a link with a light where it can
- * be seen without opening a menu (the Tools sidebar, or a page indicator beside the title):
+ * be seen without opening a menu (a page indicator beside the title, or a menu of choice):
  *   green  - an event of one of the user's courses is on right now;
  *   yellow - a course of theirs is active (its edits are tracked), but no event is on;
  *   grey   - they have courses, none of them active.
@@ -31,10 +31,6 @@
 	var LINK_ID = 't-outreach-helper';
 	// The batch endpoint takes up to 50 names, as the MediaWiki API does.
 	var BATCH_SIZE = 50;
-	// Skins whose Tools menu is visible without opening anything; elsewhere (Vector 2022,
-	// Minerva, unknown skins without Tools) the link becomes a page indicator.
-	var TOOLS_VISIBLE = [ 'vector', 'monobook', 'timeless' ];
-	var INDICATOR_SKINS = [ 'vector-2022', 'minerva' ];
 	// Special pages that list changes with username links.
 	var LIST_PAGES = [ 'Recentchanges', 'Recentchangeslinked', 'Watchlist', 'Newpages', 'Log' ];
 
@@ -101,8 +97,8 @@
 		return Object.assign( {
 			// The Outreach Dashboard Helper service.
 			apiBase: 'https://outreach-helper.toolforge.org',
-			// The menu that gets the link ('p-tb' Tools, 'p-cactions' More, ...); null picks
-			// a visible place for the skin: Tools where it shows, else a page indicator.
+			// The menu that gets the link ('p-tb' Tools, 'p-cactions' More, ...); null puts it
+			// beside the page title (a page indicator), where every skin shows it.
 			portlet: null,
 			// Mark usernames with courses on Recent changes, Watchlist, histories, etc.
 			marks: true,
@@ -571,35 +567,43 @@
 
 	// ---- The link ----------------------------------------------------------------------
 
-	/** A page indicator (beside the title): <div id=LINK_ID class="mw-indicator"><a>. */
+	/**
+	 * The link as a page indicator, beside the title where every skin shows it without a
+	 * menu: <div id=LINK_ID class="mw-indicator"><a>. Minerva has no indicators area: there
+	 * it goes right below the title, inside the page heading. Null when neither exists.
+	 */
 	function addIndicator( href, text, tooltip ) {
+		var indicators = document.querySelector( '.mw-indicators' );
+		var heading = document.getElementById( 'firstHeading' );
+		if ( !indicators && !heading ) {
+			return null;
+		}
 		var link = el( 'a', { href: href, title: tooltip }, [ el( 'span', { textContent: text } ) ] );
 		var item = el( 'div', {
 			id: LINK_ID,
 			className: 'mw-indicator outreach-helper-indicator'
 		}, [ link ] );
-		var indicators = document.querySelector( '.mw-indicators' );
-		var heading = document.getElementById( 'firstHeading' );
 		if ( indicators ) {
 			indicators.append( item );
-		} else if ( heading ) {
-			// Minerva has no indicators: right after the title, still in its heading.
-			heading.parentNode.insertBefore( item, heading.nextSibling );
 		} else {
-			return null;
+			heading.parentNode.insertBefore( item, heading.nextSibling );
 		}
 		return item;
 	}
 
-	/** Where the link goes: the `portlet` setting, else what shows at a glance in this skin. */
+	/**
+	 * Where the link goes: the menu the `portlet` setting names; else a page indicator where
+	 * the skin has them (legacy Vector, Vector 2022, MonoBook, Timeless), or on Minerva, whose
+	 * Tools are in a menu or missing; else the Tools menu. Whatever is missing, the next.
+	 */
 	function placeLink( href, text, tooltip ) {
-		var skin = mw.config.get( 'skin' );
-		var portlet = settings.portlet;
-		if ( !portlet && INDICATOR_SKINS.indexOf( skin ) === -1 ) {
-			portlet = 'p-tb'; // visible in TOOLS_VISIBLE skins, and the usual place elsewhere
+		var item = null;
+		var atAGlance = document.querySelector( '.mw-indicators' ) || mw.config.get( 'skin' ) === 'minerva';
+		if ( settings.portlet ) {
+			item = mw.util.addPortletLink( settings.portlet, href, text, LINK_ID, tooltip );
+		} else if ( !atAGlance ) {
+			item = mw.util.addPortletLink( 'p-tb', href, text, LINK_ID, tooltip );
 		}
-		var item = portlet && mw.util.addPortletLink( portlet, href, text, LINK_ID, tooltip );
-		// No such menu in this skin or on this page (Minerva's special pages): an indicator.
 		return item || addIndicator( href, text, tooltip );
 	}
 
