@@ -174,7 +174,8 @@ def tinkerer_state(browser: Browser, wiki: MediaWiki) -> dict:
 def wiki_context(browser: Browser, state: dict, service: Service) -> BrowserContext:
     service.log.clear()  # each test counts its own requests
     return browser.new_context(
-        viewport={"width": 1280, "height": 800}, locale="en-US", storage_state=state
+        # A laptop's screen: Vector 2022 collapses its main menu (and Tools) below 1200px.
+        viewport={"width": 1100, "height": 720}, locale="en-US", storage_state=state
     )
 
 

@@ -54,6 +54,9 @@ def test_the_light_shows_at_a_glance_on_every_skin(
     assert gadget_page.outcome() == outcome
     page = gadget_page.page
     link = page.locator("#t-outreach-helper a")
+    if skin == "minerva":
+        # Tools is in a closed menu (or missing): why the link is beside the title instead.
+        expect(page.locator("#p-tb")).not_to_be_visible()
     if outcome in LABELS:
         expect(link).to_have_count(1)
         # Seen without opening any menu: visible, and inside the first screen.
