@@ -62,6 +62,8 @@ def enrichment(
     if course is not None:
         fields.update({name: course.get(name) for name in DATE_FIELDS})
         fields.update(activity(course, now))
+    # The wmf-outreach gadget's name for `active` (documented alias, same value).
+    fields["active_tracking"] = fields["active"]
     fields["staff"] = staff_usernames(roster) if roster is not None else None
     return fields
 
@@ -162,6 +164,9 @@ def status_view(
         "course_count": len(slugs),
         "active_tracking_count": tracking,
         "active_event_count": event,
+        # The wmf-outreach gadget's names (documented aliases, same values).
+        "total_courses": len(slugs),
+        "tracked_count": tracking,
     }
 
 

@@ -1,8 +1,10 @@
 """Fixtures: Debian's Chromium under Playwright, the service over the fake Dashboard (its
-requests recorded), and the demo wiki on another origin, as a real wiki would be."""
+requests recorded), the demo wiki on another origin, as a real wiki would be, and a real
+MediaWiki 1.39 with the gadget installed (one per session: it takes a few seconds)."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -19,6 +21,16 @@ from tests.browser.harness import (
     Seen,
     ThreadServer,
 )
+from tests.browser.mediawiki import MediaWiki
+from tests.browser.mediawiki import missing as mediawiki_missing
+from tests.browser.wiki_content import (
+    PATROLLER,
+    PATROLLER_PASSWORD,
+    TINKERER,
+    TINKERER_PASSWORD,
+    wiki_plan,
+)
+from tests.fakedash.server import FakeDashboard
 from tests.servers import AppServer
 
 # Assertions wait for the page up to this long: generous, so that a loaded machine slows
@@ -94,6 +106,104 @@ def open_page(context: BrowserContext) -> Callable[..., GadgetPage]:
     def open_(url: str) -> GadgetPage:
         gadget_page = GadgetPage(context.new_page())
         gadget_page.page.goto(url)
+        return gadget_page
+
+    return open_
+
+
+# --- a real MediaWiki ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def wiki_service(fake_server: FakeDashboard) -> Iterator[Service]:
+    """The service the real wiki's gadget asks, over the fake Dashboard, for the session."""
+    settings = Settings(
+        _env_file=None, outreach_base_url=fake_server.base_url, contact="tests@example.org",
+        redis_key_prefix=f"test-{uuid.uuid4().hex}:", redis_url=None, redis_host=None,
+    )  # fmt: skip
+    running = Service(settings)
+    yield running
+    running.server.stop()
+
+
+@pytest.fixture(scope="session")
+def wiki(wiki_service: Service) -> Iterator[MediaWiki]:
+    """Debian's MediaWiki 1.39 with the gadget installed as the README says (see
+    tests/browser/wiki_content.py for its accounts and pages)."""
+    reason = mediawiki_missing()
+    if reason:
+        pytest.fail(f"{reason}: scripts/test installs mediawiki, php-cli and php-sqlite3")
+    running = MediaWiki()
+    try:
+        running.install()
+        running.apply(wiki_plan(wiki_service.base_url))
+        running.serve()
+        yield running
+    finally:
+        running.cleanup()
+
+
+def logged_in(browser: Browser, wiki: MediaWiki, name: str, password: str) -> dict:
+    """The storage state (cookies) of a session logged in through Special:UserLogin."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(wiki.url("Special:UserLogin"))
+    page.fill("#wpName1", name)
+    page.fill("#wpPassword1", password)
+    page.click("#wpLoginAttempt")
+    page.wait_for_function(
+        "(name) => window.mw && mw.config.get('wgUserName') === name", arg=name
+    )
+    state = context.storage_state()
+    context.close()
+    return state
+
+
+@pytest.fixture(scope="module")
+def patroller_state(browser: Browser, wiki: MediaWiki) -> dict:
+    """The patroller enabled the gadget in their preferences and has no common.js."""
+    return logged_in(browser, wiki, PATROLLER, PATROLLER_PASSWORD)
+
+
+@pytest.fixture(scope="module")
+def tinkerer_state(browser: Browser, wiki: MediaWiki) -> dict:
+    """The tinkerer enabled the gadget and changes its settings in their common.js."""
+    return logged_in(browser, wiki, TINKERER, TINKERER_PASSWORD)
+
+
+def wiki_context(browser: Browser, state: dict, service: Service) -> BrowserContext:
+    service.log.clear()  # each test counts its own requests
+    return browser.new_context(
+        # A laptop's screen: Vector 2022 collapses its main menu (and Tools) below 1200px.
+        viewport={"width": 1100, "height": 720}, locale="en-US", storage_state=state
+    )
+
+
+@pytest.fixture
+def patroller(
+    browser: Browser, patroller_state: dict, wiki_service: Service
+) -> Iterator[BrowserContext]:
+    context = wiki_context(browser, patroller_state, wiki_service)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def tinkerer(
+    browser: Browser, tinkerer_state: dict, wiki_service: Service
+) -> Iterator[BrowserContext]:
+    context = wiki_context(browser, tinkerer_state, wiki_service)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def open_wiki(patroller: BrowserContext, wiki: MediaWiki) -> Callable[..., GadgetPage]:
+    """Opens a wiki page in a new tab of the patroller's session."""
+
+    def open_(title: str, context: BrowserContext | None = None, **query: str) -> GadgetPage:
+        gadget_page = GadgetPage((context or patroller).new_page())
+        gadget_page.page.goto(wiki.url(title, **query))
         return gadget_page
 
     return open_

@@ -49,6 +49,8 @@ async def test_status_counts_distinct_courses_and_active_ones(
         "course_count": courses,
         "active_tracking_count": tracking,
         "active_event_count": event,
+        "total_courses": courses,
+        "tracked_count": tracking,
     }
 
 

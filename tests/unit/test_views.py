@@ -60,6 +60,8 @@ def test_status_counts_distinct_slugs() -> None:
         "course_count": 4,
         "active_tracking_count": 2,
         "active_event_count": 1,
+        "total_courses": 4,  # wmf-outreach's names for course_count and
+        "tracked_count": 2,  # active_tracking_count
     }
 
 

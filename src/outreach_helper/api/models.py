@@ -66,6 +66,9 @@ class EnrichedEnrollment(Enrollment):
     active_event: bool | None = Field(
         description="timeline_start <= now <= timeline_end (event window)"
     )
+    active_tracking: bool | None = Field(
+        description="Alias of `active` (same value), the name the wmf-outreach gadget reads"
+    )
     staff: list[str] | None = Field(description="Sorted unique usernames with role >= 1")
 
 
@@ -106,6 +109,8 @@ class StatusAnswer(Strict):
             "course_count": 2,
             "active_tracking_count": 2,
             "active_event_count": 1,
+            "total_courses": 2,
+            "tracked_count": 2,
         }
     )
 
@@ -121,6 +126,16 @@ class StatusAnswer(Strict):
     )
     active_event_count: int = Field(
         description="Courses whose event window (timeline_start..timeline_end) contains now",
+        ge=0,
+    )
+    total_courses: int = Field(
+        description="Alias of `course_count` (same value), the name the wmf-outreach gadget "
+        "reads",
+        ge=0,
+    )
+    tracked_count: int = Field(
+        description="Alias of `active_tracking_count` (same value), the name the wmf-outreach "
+        "gadget reads",
         ge=0,
     )
 

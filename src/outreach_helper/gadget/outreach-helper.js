@@ -4,42 +4,37 @@
  * On User:, User talk: (and their subpages), Special:Contributions/X and
  * Special:DeletedContributions/X this gadget asks the Outreach Dashboard Helper service,
  * once per page view, whether the user is in any course of the Outreach Dashboard
- * (https://outreachdashboard.wmflabs.org). If so, it adds a link to the Tools menu with a
- * light:
+ * (https://outreachdashboard.wmflabs.org). If so, it shows a link with a light where it can
+ * be seen without opening a menu (a page indicator beside the title, or a menu of choice):
  *   green  - an event of one of the user's courses is on right now;
  *   yellow - a course of theirs is active (its edits are tracked), but no event is on;
  *   grey   - they have courses, none of them active.
  * The link opens a dialog that lists the courses (dates, the user's role, facilitators) and
- * copies a {{ping}} for the facilitators. If the service is slow or down, nothing is shown:
- * the gadget never breaks a page.
+ * copies a {{ping}} for the facilitators. On lists of changes (Recent changes, Watchlist,
+ * histories, New pages, logs) it marks each username that has a course with a small light.
+ * If the service is slow or down, nothing is shown: the gadget never breaks a page.
  *
  * Installation, source and licence (MIT): https://outreach-helper.toolforge.org/
- * Plain ES2017, no build step. Every visible string is a message (outreach-helper-*) with
- * an English default; a wiki translates it by setting the messages before this script runs.
+ * Plain ES5 syntax (MediaWiki 1.39's ResourceLoader accepts nothing newer in gadgets), no
+ * build step. Every visible string is a message (outreach-helper-*) with an English
+ * default; a wiki translates it by setting the messages before this script runs.
  * Other scripts can listen to mw.hook( 'outreachHelper.ready' ), fired once per page with
- * the outcome: 'event', 'tracking', 'inactive', 'none', 'unavailable' or 'skipped'.
+ * the outcome: 'event', 'tracking', 'inactive', 'none', 'unavailable' or 'skipped'; and to
+ * mw.hook( 'outreachHelper.marked' ), fired with the names of each answered batch of a list.
  */
 ( function () {
 	'use strict';
 
-	// ---- Settings ----------------------------------------------------------------------
-	// A user can override any of them in their common.js, before this gadget runs:
-	//     window.outreachHelperConfig = { apiBase: 'https://example.toolforge.org' };
-	const settings = Object.assign( {
-		// The Outreach Dashboard Helper service.
-		apiBase: 'https://outreach-helper.toolforge.org',
-		// The menu that gets the link: 'p-tb' (Tools), 'p-cactions' (More), ...
-		portlet: 'p-tb',
-		// Milliseconds to wait for the service before giving up quietly.
-		timeout: 8000
-	}, window.outreachHelperConfig );
-
-	const DASHBOARD = 'https://outreachdashboard.wmflabs.org';
+	var DASHBOARD = 'https://outreachdashboard.wmflabs.org';
 	// Wikimedia asks scripts to say who they are; browsers do not let them set User-Agent.
-	const API_USER_AGENT = 'outreach-helper-gadget/1.0 (https://outreach-helper.toolforge.org/)';
-	const LINK_ID = 't-outreach-helper';
+	var API_USER_AGENT = 'outreach-helper-gadget/1.1 (https://outreach-helper.toolforge.org/)';
+	var LINK_ID = 't-outreach-helper';
+	// The batch endpoint takes up to 50 names, as the MediaWiki API does.
+	var BATCH_SIZE = 50;
+	// Special pages that list changes with username links.
+	var LIST_PAGES = [ 'Recentchanges', 'Recentchangeslinked', 'Watchlist', 'Newpages', 'Log' ];
 
-	const MESSAGES = {
+	var MESSAGES = {
 		'outreach-helper-link-event': 'Outreach: event now',
 		'outreach-helper-link-tracking': 'Outreach: active course',
 		'outreach-helper-link-inactive': 'Outreach: no active course',
@@ -78,7 +73,7 @@
 	};
 
 	// The Dashboard sends English role labels; these are the keys to show them translated.
-	const ROLE_KEYS = {
+	var ROLE_KEYS = {
 		Student: 'student',
 		Instructor: 'facilitator',
 		'Campus Volunteer': 'campus-volunteer',
@@ -92,23 +87,48 @@
 	}
 	window.outreachHelperLoaded = true;
 
-	function msg( key, ...params ) {
-		return mw.message( key, ...params ).text();
+	// ---- Settings ----------------------------------------------------------------------
+	// Read when the gadget starts, after the user's own scripts: a user can override any of
+	// them in their common.js, e.g.
+	//     window.outreachHelperConfig = { portlet: 'p-cactions', marks: false };
+	var settings;
+
+	function readSettings() {
+		return Object.assign( {
+			// The Outreach Dashboard Helper service.
+			apiBase: 'https://outreach-helper.toolforge.org',
+			// The menu that gets the link ('p-tb' Tools, 'p-cactions' More, ...); null puts it
+			// beside the page title (a page indicator), where every skin shows it.
+			portlet: null,
+			// Mark usernames with courses on Recent changes, Watchlist, histories, etc.
+			marks: true,
+			// Milliseconds to wait for the service before giving up quietly.
+			timeout: 8000
+		}, window.outreachHelperConfig );
+	}
+
+	function has( object, key ) {
+		return Object.prototype.hasOwnProperty.call( object, key );
+	}
+
+	function msg( key ) {
+		return mw.message.apply( mw, arguments ).text();
+	}
+
+	/** Whether a name cannot be on the Dashboard: an IP address or a temporary account. */
+	function isAnonymous( name ) {
+		return mw.util.isIPAddress( name, true ) ||
+			Boolean( mw.util.isTemporaryUser && mw.util.isTemporaryUser( name ) );
 	}
 
 	/** The user this page is about, when it is a page the gadget acts on; else null. */
 	function relevantUser() {
-		const user = mw.config.get( 'wgRelevantUserName' );
-		const namespace = mw.config.get( 'wgNamespaceNumber' );
-		const special = mw.config.get( 'wgCanonicalSpecialPageName' );
-		const onUserPage = namespace === 2 || namespace === 3;
-		const onContributions = special === 'Contributions' || special === 'DeletedContributions';
-		if ( !user || !( onUserPage || onContributions ) ) {
-			return null;
-		}
-		// IP addresses and temporary accounts cannot enrol in the Dashboard.
-		if ( mw.util.isIPAddress( user, true ) ||
-			( mw.util.isTemporaryUser && mw.util.isTemporaryUser( user ) ) ) {
+		var user = mw.config.get( 'wgRelevantUserName' );
+		var namespace = mw.config.get( 'wgNamespaceNumber' );
+		var special = mw.config.get( 'wgCanonicalSpecialPageName' );
+		var onUserPage = namespace === 2 || namespace === 3;
+		var onContributions = special === 'Contributions' || special === 'DeletedContributions';
+		if ( !user || !( onUserPage || onContributions ) || isAnonymous( user ) ) {
 			return null;
 		}
 		return user;
@@ -122,27 +142,37 @@
 	 * GET a JSON answer from the service. Rejects on network errors, timeouts and non-2xx
 	 * answers (the error's `status` is then the HTTP status).
 	 */
-	async function getJson( path ) {
-		const controller = new AbortController();
-		const timer = setTimeout( () => controller.abort(), settings.timeout );
-		try {
-			const response = await fetch( settings.apiBase.replace( /\/+$/, '' ) + path, {
+	function getJson( path ) {
+		return new Promise( function ( resolve, reject ) {
+			var controller = window.AbortController ? new AbortController() : null;
+			var timer = setTimeout( function () {
+				if ( controller ) {
+					controller.abort();
+				}
+				reject( new Error( 'timed out: ' + path ) );
+			}, settings.timeout );
+			fetch( settings.apiBase.replace( /\/+$/, '' ) + path, {
 				credentials: 'omit',
 				headers: { 'Api-User-Agent': API_USER_AGENT },
-				signal: controller.signal
+				signal: controller ? controller.signal : undefined
+			} ).then( function ( response ) {
+				if ( !response.ok ) {
+					var error = new Error( 'HTTP ' + response.status + ' from ' + path );
+					error.status = response.status;
+					throw error;
+				}
+				return response.json();
+			} ).then( function ( body ) {
+				clearTimeout( timer );
+				resolve( body );
+			}, function ( error ) {
+				clearTimeout( timer );
+				reject( error );
 			} );
-			if ( !response.ok ) {
-				throw Object.assign( new Error( 'HTTP ' + response.status + ' from ' + path ), {
-					status: response.status
-				} );
-			}
-			return await response.json();
-		} finally {
-			clearTimeout( timer );
-		}
+		} );
 	}
 
-	/** 'event', 'tracking' or 'inactive' from the status answer; null if no course at all. */
+	/** 'event', 'tracking' or 'inactive' from a status answer; null if no course at all. */
 	function lightOf( status ) {
 		if ( !status || status.has_any_courses !== true ) {
 			return null;
@@ -153,19 +183,28 @@
 		return status.has_active_tracking ? 'tracking' : 'inactive';
 	}
 
+	/** Runs `work` when the browser is idle, so the page's own rendering goes first. */
+	function later( work ) {
+		if ( window.requestIdleCallback ) {
+			window.requestIdleCallback( work, { timeout: 1000 } );
+		} else {
+			setTimeout( work, 0 );
+		}
+	}
+
 	// ---- Small DOM helpers -------------------------------------------------------------
 
 	/** An element with properties (role, aria-* and data-* as attributes) and children. */
 	function el( tag, props, children ) {
-		const node = document.createElement( tag );
-		Object.keys( props || {} ).forEach( ( key ) => {
+		var node = document.createElement( tag );
+		Object.keys( props || {} ).forEach( function ( key ) {
 			if ( /^(aria-|data-|role$)/.test( key ) ) {
 				node.setAttribute( key, props[ key ] );
 			} else {
 				node[ key ] = props[ key ];
 			}
 		} );
-		( children || [] ).forEach( ( child ) => {
+		( children || [] ).forEach( function ( child ) {
 			if ( child !== null && child !== undefined ) {
 				node.append( child );
 			}
@@ -181,44 +220,80 @@
 		return DASHBOARD + '/users/' + encodeURIComponent( user );
 	}
 
+	/** The light: its shape differs per state too, so that colour is never all it says. */
+	function light( state, extraClass, label ) {
+		var props = { className: 'outreach-helper-light outreach-helper-light-' + state };
+		if ( extraClass ) {
+			props.className += ' ' + extraClass;
+		}
+		if ( label ) {
+			props.role = 'img';
+			props[ 'aria-label' ] = label;
+			props.title = label;
+		} else {
+			props[ 'aria-hidden' ] = 'true';
+		}
+		return el( 'span', props );
+	}
+
 	// ---- Dates in the reader's language ------------------------------------------------
 
-	const dateFormat = ( function () {
-		// Course dates are whole UTC days on the Dashboard: show them as such.
-		const options = { year: 'numeric', month: 'short', day: 'numeric', timeZone: 'UTC' };
-		try {
-			return new Intl.DateTimeFormat( mw.config.get( 'wgUserLanguage' ), options );
-		} catch ( e ) {
-			// A language code that is not a valid BCP 47 tag: use the browser's.
-			return new Intl.DateTimeFormat( undefined, options );
+	var dateFormat = null;
+
+	function formatDate( date ) {
+		if ( !dateFormat ) {
+			// Course dates are whole UTC days on the Dashboard: show them as such.
+			var options = { year: 'numeric', month: 'short', day: 'numeric', timeZone: 'UTC' };
+			try {
+				dateFormat = new Intl.DateTimeFormat( mw.config.get( 'wgUserLanguage' ), options );
+			} catch ( e ) {
+				// A language code that is not a valid BCP 47 tag: use the browser's.
+				dateFormat = new Intl.DateTimeFormat( undefined, options );
+			}
 		}
-	}() );
+		return dateFormat.format( date );
+	}
 
 	function dateRange( start, end ) {
-		const from = start ? new Date( start ) : null;
-		const to = end ? new Date( end ) : null;
+		var from = start ? new Date( start ) : null;
+		var to = end ? new Date( end ) : null;
 		if ( !from || !to || isNaN( from ) || isNaN( to ) ) {
 			return null;
 		}
-		return msg( 'outreach-helper-date-range', dateFormat.format( from ), dateFormat.format( to ) );
+		return msg( 'outreach-helper-date-range', formatDate( from ), formatDate( to ) );
 	}
 
 	// ---- The dialog --------------------------------------------------------------------
 
+	function rankOf( course ) {
+		if ( course.active_event ) {
+			return 0;
+		}
+		return course.active ? 1 : 2;
+	}
+
 	/** One entry per course (a user enrolled twice in one course has two rows). */
 	function groupCourses( courses ) {
-		const bySlug = new Map();
-		courses.forEach( ( course ) => {
-			const seen = bySlug.get( course.course_slug );
-			if ( !seen ) {
-				bySlug.set( course.course_slug, Object.assign( {}, course, { roles: [ course.user_role ] } ) );
-			} else if ( !seen.roles.includes( course.user_role ) ) {
-				seen.roles.push( course.user_role );
+		var bySlug = {};
+		var order = [];
+		courses.forEach( function ( course ) {
+			var slug = course.course_slug;
+			if ( !has( bySlug, slug ) ) {
+				bySlug[ slug ] = Object.assign( {}, course, { roles: [ course.user_role ] } );
+				order.push( slug );
+			} else if ( bySlug[ slug ].roles.indexOf( course.user_role ) === -1 ) {
+				bySlug[ slug ].roles.push( course.user_role );
 			}
 		} );
-		// Events on now first, then active courses, then the rest; newest first within each.
-		const rank = ( course ) => ( course.active_event ? 0 : ( course.active ? 1 : 2 ) );
-		return Array.from( bySlug.values() ).sort( ( a, b ) => rank( a ) - rank( b ) );
+		// Events on now first, then active courses, then the rest; newest first within each
+		// (the order sent), which the index keeps whatever the browser's sort.
+		return order.map( function ( slug, index ) {
+			return { course: bySlug[ slug ], index: index };
+		} ).sort( function ( a, b ) {
+			return ( rankOf( a.course ) - rankOf( b.course ) ) || ( a.index - b.index );
+		} ).map( function ( entry ) {
+			return entry.course;
+		} );
 	}
 
 	/** 'event', 'tracking' or 'inactive'; null when the Dashboard did not tell (no badge). */
@@ -233,8 +308,7 @@
 	}
 
 	function roleLabel( label ) {
-		const known = Object.prototype.hasOwnProperty.call( ROLE_KEYS, label );
-		return known ? msg( 'outreach-helper-role-' + ROLE_KEYS[ label ] ) : label;
+		return has( ROLE_KEYS, label ) ? msg( 'outreach-helper-role-' + ROLE_KEYS[ label ] ) : label;
 	}
 
 	function facilitatorLinks( staff ) {
@@ -244,8 +318,8 @@
 		if ( staff.length === 0 ) {
 			return [ msg( 'outreach-helper-no-facilitators' ) ];
 		}
-		const links = [];
-		staff.forEach( ( name, index ) => {
+		var links = [];
+		staff.forEach( function ( name, index ) {
 			if ( index > 0 ) {
 				links.push( ', ' );
 			}
@@ -259,32 +333,32 @@
 	}
 
 	function renderCourse( course ) {
-		const state = stateOf( course );
-		const dates = dateRange( course.start, course.end ) || msg( 'outreach-helper-dates-unknown' );
-		const rows = [ [ 'outreach-helper-dates', dates ] ];
-		const event = dateRange( course.timeline_start, course.timeline_end );
-		if ( event && event !== rows[ 0 ][ 1 ] ) {
+		var state = stateOf( course );
+		var dates = dateRange( course.start, course.end ) || msg( 'outreach-helper-dates-unknown' );
+		var rows = [ [ 'outreach-helper-dates', dates ] ];
+		var event = dateRange( course.timeline_start, course.timeline_end );
+		if ( event && event !== dates ) {
 			rows.push( [ 'outreach-helper-event-dates', event ] );
 		}
 		rows.push( [ 'outreach-helper-role', course.roles.filter( Boolean ).map( roleLabel ).join( ', ' ) ] );
-		const list = el( 'dl' );
-		rows.forEach( ( row ) => {
+		var list = el( 'dl' );
+		rows.forEach( function ( row ) {
 			list.append( el( 'dt', { textContent: msg( row[ 0 ] ) } ), el( 'dd', {}, [ row[ 1 ] ] ) );
 		} );
 		list.append(
 			el( 'dt', { textContent: msg( 'outreach-helper-facilitators' ) } ),
 			el( 'dd', {}, facilitatorLinks( course.staff ) )
 		);
-		const title = el( 'a', {
+		var title = el( 'a', {
 			className: 'outreach-helper-course-title',
 			href: courseUrl( course.course_slug ),
 			textContent: course.course_title
 		} );
-		const badge = state && el( 'span', {
+		var badge = state && el( 'span', {
 			className: 'outreach-helper-badge outreach-helper-badge-' + state,
 			textContent: msg( 'outreach-helper-state-' + state )
 		} );
-		const school = [ course.course_school, course.course_term ].filter( Boolean ).join( ' · ' );
+		var school = [ course.course_school, course.course_term ].filter( Boolean ).join( ' · ' );
 		return el( 'li', { className: 'outreach-helper-course', 'data-slug': course.course_slug }, [
 			el( 'div', { className: 'outreach-helper-course-head' }, [ title, badge ? ' ' : null, badge || null ] ),
 			el( 'div', { className: 'outreach-helper-school', textContent: school } ),
@@ -293,42 +367,43 @@
 	}
 
 	/** Copy text; falls back to selecting the field where the Clipboard API is refused. */
-	async function copyText( text, field ) {
-		if ( navigator.clipboard && navigator.clipboard.writeText ) {
+	function copyText( text, field ) {
+		function oldWay() {
 			try {
-				await navigator.clipboard.writeText( text );
-				return true;
+				field.select();
+				return document.execCommand( 'copy' );
 			} catch ( e ) {
-				// Refused (no permission, not focused): try the old way below.
+				return false;
 			}
 		}
-		try {
-			field.select();
-			return document.execCommand( 'copy' );
-		} catch ( e ) {
-			return false;
+		if ( navigator.clipboard && navigator.clipboard.writeText ) {
+			return navigator.clipboard.writeText( text ).then( function () {
+				return true;
+			}, oldWay ); // refused (no permission, not focused): try the old way
 		}
+		return Promise.resolve( oldWay() );
 	}
 
 	function renderPing( names, activeOnly ) {
-		const text = mw.message( 'outreach-helper-ping-template', names.join( '|' ) ).plain();
-		const label = msg( activeOnly ? 'outreach-helper-ping-active' : 'outreach-helper-ping-all' );
-		const field = el( 'input', {
+		var text = mw.message( 'outreach-helper-ping-template', names.join( '|' ) ).plain();
+		var label = msg( activeOnly ? 'outreach-helper-ping-active' : 'outreach-helper-ping-all' );
+		var field = el( 'input', {
 			className: 'outreach-helper-ping-text',
 			type: 'text',
 			readOnly: true,
 			value: text,
 			'aria-label': label
 		} );
-		const feedback = el( 'span', { className: 'outreach-helper-copy-status', role: 'status' } );
-		const button = el( 'button', {
+		var feedback = el( 'span', { className: 'outreach-helper-copy-status', role: 'status' } );
+		var button = el( 'button', {
 			className: 'outreach-helper-copy',
 			type: 'button',
 			textContent: msg( 'outreach-helper-copy' )
 		} );
-		button.addEventListener( 'click', async () => {
-			const copied = await copyText( text, field );
-			feedback.textContent = msg( copied ? 'outreach-helper-copied' : 'outreach-helper-copy-failed' );
+		button.addEventListener( 'click', function () {
+			copyText( text, field ).then( function ( copied ) {
+				feedback.textContent = msg( copied ? 'outreach-helper-copied' : 'outreach-helper-copy-failed' );
+			} );
 		} );
 		return el( 'div', { className: 'outreach-helper-ping' }, [
 			el( 'div', { textContent: label } ),
@@ -339,20 +414,24 @@
 
 	/** The dialog's body once both answers are in. */
 	function renderDetails( user, enriched, activeStaff ) {
-		const courses = groupCourses( Array.isArray( enriched.courses ) ? enriched.courses : [] );
-		const parts = [];
+		var courses = groupCourses( Array.isArray( enriched.courses ) ? enriched.courses : [] );
+		var parts = [];
 		if ( courses.length === 0 ) {
 			parts.push( el( 'p', { textContent: msg( 'outreach-helper-no-courses' ) } ) );
 		} else {
 			parts.push( el( 'ul', { className: 'outreach-helper-courses' }, courses.map( renderCourse ) ) );
 		}
 		// Ping those who run the active courses; with none active, those of every course.
-		let names = Array.isArray( activeStaff.all_staff ) ? activeStaff.all_staff : [];
-		const activeOnly = names.length > 0;
+		var names = Array.isArray( activeStaff.all_staff ) ? activeStaff.all_staff : [];
+		var activeOnly = names.length > 0;
 		if ( !activeOnly ) {
-			const everyone = new Set();
-			courses.forEach( ( course ) => ( course.staff || [] ).forEach( ( name ) => everyone.add( name ) ) );
-			names = Array.from( everyone ).sort();
+			var everyone = {};
+			courses.forEach( function ( course ) {
+				( course.staff || [] ).forEach( function ( name ) {
+					everyone[ name ] = true;
+				} );
+			} );
+			names = Object.keys( everyone ).sort();
 		}
 		if ( names.length > 0 ) {
 			parts.push( renderPing( names, activeOnly ) );
@@ -363,64 +442,111 @@
 		return parts;
 	}
 
-	let dialog = null;
-	let details = null; // the answers, fetched once per page view (again after a failure)
+	var dialog = null;
+	var details = null; // the answers, fetched once per page view (again after a failure)
 
 	function closeDialog() {
 		if ( typeof dialog.element.close === 'function' ) {
 			dialog.element.close();
 		} else {
 			dialog.element.removeAttribute( 'open' );
+			dialog.returnFocus();
+		}
+	}
+
+	/** What Tab can reach inside the dialog, in order. */
+	function focusables( root ) {
+		var all = root.querySelectorAll( 'a[href], button:not([disabled]), input:not([disabled]), [tabindex]:not([tabindex="-1"])' );
+		return Array.prototype.filter.call( all, function ( node ) {
+			return node.offsetParent !== null;
+		} );
+	}
+
+	/** Tab and Shift+Tab cycle inside the dialog; they never leave it while it is open. */
+	function keepFocusInside( event, element ) {
+		if ( event.key !== 'Tab' ) {
+			return;
+		}
+		var nodes = focusables( element );
+		if ( nodes.length === 0 ) {
+			return;
+		}
+		var first = nodes[ 0 ];
+		var last = nodes[ nodes.length - 1 ];
+		var inside = element.contains( document.activeElement );
+		if ( event.shiftKey && ( document.activeElement === first || !inside ) ) {
+			event.preventDefault();
+			last.focus();
+		} else if ( !event.shiftKey && ( document.activeElement === last || !inside ) ) {
+			event.preventDefault();
+			first.focus();
 		}
 	}
 
 	function createDialog( user ) {
-		const body = el( 'div', { className: 'outreach-helper-body', 'aria-live': 'polite' } );
-		const close = el( 'button', {
+		var body = el( 'div', { className: 'outreach-helper-body', 'aria-live': 'polite' } );
+		var close = el( 'button', {
 			className: 'outreach-helper-close',
 			type: 'button',
 			textContent: '×',
 			title: msg( 'outreach-helper-close' ),
 			'aria-label': msg( 'outreach-helper-close' )
 		} );
-		const heading = el( 'h2', {
+		var heading = el( 'h2', {
 			id: 'outreach-helper-title',
 			textContent: msg( 'outreach-helper-dialog-title', user )
 		} );
-		const element = el( 'dialog', {
+		var element = el( 'dialog', {
 			className: 'outreach-helper-dialog',
 			'aria-labelledby': 'outreach-helper-title'
 		}, [ el( 'div', { className: 'outreach-helper-header' }, [ heading, close ] ), body ] );
+		var made = { element: element, body: body, close: close, opener: null };
+		made.returnFocus = function () {
+			// Back to what opened the dialog (the link), as a keyboard user expects.
+			if ( made.opener && document.body.contains( made.opener ) ) {
+				made.opener.focus();
+			}
+			made.opener = null;
+		};
 		close.addEventListener( 'click', closeDialog );
+		element.addEventListener( 'close', made.returnFocus );
+		element.addEventListener( 'keydown', function ( event ) {
+			if ( event.key === 'Escape' && typeof element.close !== 'function' ) {
+				closeDialog(); // a browser without <dialog>: Escape as in one with it
+			}
+			keepFocusInside( event, element );
+		} );
 		// A click on the backdrop (the dialog element itself, outside its content) closes it.
-		element.addEventListener( 'click', ( event ) => {
+		element.addEventListener( 'click', function ( event ) {
 			if ( event.target === element ) {
 				closeDialog();
 			}
 		} );
 		document.body.append( element );
-		return { element: element, body: body };
+		return made;
 	}
 
 	function show( parts ) {
 		dialog.body.textContent = '';
-		dialog.body.append( ...parts );
+		dialog.body.append.apply( dialog.body, parts );
 	}
 
 	function note( className, key ) {
 		return el( 'p', { className: className, textContent: msg( key ) } );
 	}
 
-	function openDialog( user ) {
+	function openDialog( user, opener ) {
 		if ( !dialog ) {
 			dialog = createDialog( user );
 		}
-		if ( dialog.element.open ) {
-			// Already showing.
-		} else if ( typeof dialog.element.showModal === 'function' ) {
-			dialog.element.showModal();
-		} else {
-			dialog.element.setAttribute( 'open', '' ); // a browser without <dialog> support
+		if ( !dialog.element.open ) {
+			dialog.opener = opener;
+			if ( typeof dialog.element.showModal === 'function' ) {
+				dialog.element.showModal();
+			} else {
+				dialog.element.setAttribute( 'open', '' ); // a browser without <dialog> support
+			}
+			dialog.close.focus();
 		}
 		if ( details ) {
 			return; // fetched (or being fetched) already
@@ -430,83 +556,238 @@
 			getJson( userPath( user ) + '?enrich=true' ),
 			getJson( userPath( user ) + '/active-staff' )
 		] );
-		details.then(
-			( answers ) => show( renderDetails( user, answers[ 0 ], answers[ 1 ] ) ),
-			( error ) => {
-				details = null; // let the next click try again
-				mw.log.warn( '[outreach-helper] course details unavailable:', error );
-				show( [ note( 'outreach-helper-unavailable', 'outreach-helper-unavailable' ) ] );
-			}
-		);
-	}
-
-	// ---- The portlet link --------------------------------------------------------------
-
-	function addLink( user, light ) {
-		if ( document.getElementById( LINK_ID ) ) {
-			return;
-		}
-		const item = mw.util.addPortletLink(
-			settings.portlet,
-			profileUrl( user ),
-			msg( 'outreach-helper-link-' + light ),
-			LINK_ID,
-			msg( 'outreach-helper-tooltip-' + light, user )
-		);
-		if ( !item ) {
-			return; // this skin has no such menu
-		}
-		const link = item.querySelector( 'a' );
-		link.prepend( el( 'span', {
-			className: 'outreach-helper-light outreach-helper-light-' + light,
-			'aria-hidden': 'true'
-		} ) );
-		link.addEventListener( 'click', ( event ) => {
-			event.preventDefault();
-			openDialog( user );
+		details.then( function ( answers ) {
+			show( renderDetails( user, answers[ 0 ], answers[ 1 ] ) );
+		}, function ( error ) {
+			details = null; // let the next click try again
+			mw.log.warn( '[outreach-helper] course details unavailable:', error );
+			show( [ note( 'outreach-helper-unavailable', 'outreach-helper-unavailable' ) ] );
 		} );
 	}
 
-	async function run() {
-		const user = relevantUser();
-		if ( !user ) {
-			return 'skipped';
+	// ---- The link ----------------------------------------------------------------------
+
+	/**
+	 * The link as a page indicator, beside the title where every skin shows it without a
+	 * menu: <div id=LINK_ID class="mw-indicator"><a>. Minerva has no indicators area: there
+	 * it goes right below the title, inside the page heading. Null when neither exists.
+	 */
+	function addIndicator( href, text, tooltip ) {
+		var indicators = document.querySelector( '.mw-indicators' );
+		var heading = document.getElementById( 'firstHeading' );
+		if ( !indicators && !heading ) {
+			return null;
 		}
-		let status;
-		try {
-			status = await getJson( userPath( user ) + '/status' );
-		} catch ( error ) {
+		var link = el( 'a', { href: href, title: tooltip }, [ el( 'span', { textContent: text } ) ] );
+		var item = el( 'div', {
+			id: LINK_ID,
+			className: 'mw-indicator outreach-helper-indicator'
+		}, [ link ] );
+		if ( indicators ) {
+			indicators.append( item );
+		} else {
+			heading.parentNode.insertBefore( item, heading.nextSibling );
+		}
+		return item;
+	}
+
+	/**
+	 * Where the link goes: the menu the `portlet` setting names; else a page indicator where
+	 * the skin has them (legacy Vector, Vector 2022, MonoBook, Timeless), or on Minerva, whose
+	 * Tools are in a menu or missing; else the Tools menu. Whatever is missing, the next.
+	 */
+	function placeLink( href, text, tooltip ) {
+		var item = null;
+		var atAGlance = document.querySelector( '.mw-indicators' ) || mw.config.get( 'skin' ) === 'minerva';
+		if ( settings.portlet ) {
+			item = mw.util.addPortletLink( settings.portlet, href, text, LINK_ID, tooltip );
+		} else if ( !atAGlance ) {
+			item = mw.util.addPortletLink( 'p-tb', href, text, LINK_ID, tooltip );
+		}
+		return item || addIndicator( href, text, tooltip );
+	}
+
+	function addLink( user, state ) {
+		if ( document.getElementById( LINK_ID ) ) {
+			return;
+		}
+		var item = placeLink(
+			profileUrl( user ),
+			msg( 'outreach-helper-link-' + state ),
+			msg( 'outreach-helper-tooltip-' + state, user )
+		);
+		if ( !item ) {
+			return;
+		}
+		var link = item.querySelector( 'a' );
+		link.prepend( light( state ) );
+		link.addEventListener( 'click', function ( event ) {
+			event.preventDefault();
+			openDialog( user, link );
+		} );
+	}
+
+	function run() {
+		var user = relevantUser();
+		if ( !user ) {
+			return Promise.resolve( 'skipped' );
+		}
+		return getJson( userPath( user ) + '/status' ).then( function ( status ) {
+			var state = lightOf( status );
+			if ( !state ) {
+				return 'none';
+			}
+			addLink( user, state );
+			return state;
+		}, function ( error ) {
 			if ( error.status === 404 ) {
 				return 'none'; // the Dashboard does not know this user
 			}
 			mw.log.warn( '[outreach-helper] status unavailable:', error );
 			return 'unavailable';
-		}
-		const light = lightOf( status );
-		if ( !light ) {
-			return 'none';
-		}
-		addLink( user, light );
-		return light;
+		} );
 	}
 
+	// ---- Marks in lists of changes -------------------------------------------------------
+
+	var answered = {}; // name -> state ('event', 'tracking', 'inactive') or '' (no mark)
+	var asking = {}; // names in a batch request right now
+
+	function onListPage() {
+		var special = mw.config.get( 'wgCanonicalSpecialPageName' );
+		return LIST_PAGES.indexOf( special ) !== -1 || mw.config.get( 'wgAction' ) === 'history';
+	}
+
+	/** Links to registered users' pages; IPs and temporary accounts have classes of their own. */
+	function userLinks( root ) {
+		return Array.prototype.slice.call( root.querySelectorAll(
+			'a.mw-userlink:not(.mw-anonuserlink):not(.mw-tempuserlink)'
+		) );
+	}
+
+	function nameOf( link ) {
+		return ( link.textContent || '' ).replace( /_/g, ' ' ).trim();
+	}
+
+	function markLink( link, state ) {
+		var next = link.nextSibling;
+		if ( !state || ( next && next.className && /outreach-helper-mark/.test( next.className ) ) ) {
+			return;
+		}
+		var mark = light( state, 'outreach-helper-mark', msg( 'outreach-helper-tooltip-' + state, nameOf( link ) ) );
+		link.parentNode.insertBefore( mark, next );
+	}
+
+	function markAnswered( root ) {
+		userLinks( root ).forEach( function ( link ) {
+			var name = nameOf( link );
+			if ( has( answered, name ) ) {
+				markLink( link, answered[ name ] );
+			}
+		} );
+	}
+
+	function askBatch( names ) {
+		names.forEach( function ( name ) {
+			asking[ name ] = true;
+		} );
+		var query = '?usernames=' + encodeURIComponent( names.join( '|' ) );
+		getJson( '/api/users' + query ).then( function ( body ) {
+			var states = {};
+			( body.users || [] ).forEach( function ( item ) {
+				states[ item.username ] = ( item.status === 200 && lightOf( item.result ) ) || '';
+			} );
+			var canonical = {};
+			( body.normalized || [] ).forEach( function ( pair ) {
+				canonical[ pair.from ] = pair.to;
+			} );
+			names.forEach( function ( name ) {
+				var key = has( canonical, name ) ? canonical[ name ] : name;
+				answered[ name ] = has( states, key ) ? states[ key ] : '';
+			} );
+		}, function ( error ) {
+			// Not asked again on this page: a failing service must not be hammered by updates.
+			mw.log.warn( '[outreach-helper] batch status unavailable:', error );
+			names.forEach( function ( name ) {
+				answered[ name ] = '';
+			} );
+		} ).then( function () {
+			names.forEach( function ( name ) {
+				delete asking[ name ];
+			} );
+			markAnswered( document );
+			mw.hook( 'outreachHelper.marked' ).fire( names );
+		} );
+	}
+
+	/** Marks what is already answered, and asks about new names, 50 to a request. */
+	function scanList( root ) {
+		var fresh = [];
+		userLinks( root ).forEach( function ( link ) {
+			var name = nameOf( link );
+			if ( !name || isAnonymous( name ) ) {
+				return;
+			}
+			if ( has( answered, name ) ) {
+				markLink( link, answered[ name ] );
+			} else if ( !has( asking, name ) && fresh.indexOf( name ) === -1 ) {
+				fresh.push( name );
+			}
+		} );
+		for ( var i = 0; i < fresh.length; i += BATCH_SIZE ) {
+			askBatch( fresh.slice( i, i + BATCH_SIZE ) );
+		}
+	}
+
+	function startMarks() {
+		// Fired for the page's content and again for every list that Recent changes' and the
+		// Watchlist's filters or live updates put in: each gets scanned, when the page is idle.
+		mw.hook( 'wikipage.content' ).add( function ( $content ) {
+			var root = $content && $content[ 0 ];
+			if ( root ) {
+				later( function () {
+					scanList( root );
+				} );
+			}
+		} );
+	}
+
+	// ---- Start ---------------------------------------------------------------------------
+
 	function start() {
-		Object.keys( MESSAGES ).forEach( ( key ) => {
+		settings = readSettings();
+		Object.keys( MESSAGES ).forEach( function ( key ) {
 			if ( !mw.messages.exists( key ) ) {
 				mw.messages.set( key, MESSAGES[ key ] );
 			}
 		} );
-		run().catch( ( error ) => {
+		if ( settings.marks && onListPage() ) {
+			startMarks();
+		}
+		run().then( null, function ( error ) {
 			mw.log.warn( '[outreach-helper] failed:', error );
 			return 'unavailable';
-		} ).then( ( outcome ) => mw.hook( 'outreachHelper.ready' ).fire( outcome ) );
+		} ).then( function ( outcome ) {
+			mw.hook( 'outreachHelper.ready' ).fire( outcome );
+		} );
 	}
 
-	mw.loader.using( [ 'mediawiki.util' ] ).then( () => {
+	function whenDomReady() {
 		if ( document.readyState === 'loading' ) {
 			document.addEventListener( 'DOMContentLoaded', start );
 		} else {
 			start();
 		}
-	}, ( error ) => mw.log.warn( '[outreach-helper] could not load its modules:', error ) );
+	}
+
+	mw.loader.using( [ 'mediawiki.util' ] ).then( function () {
+		// After the user's own scripts (common.js), so that their settings count.
+		if ( mw.loader.getState && mw.loader.getState( 'user' ) ) {
+			mw.loader.using( 'user' ).then( whenDomReady, whenDomReady );
+		} else {
+			whenDomReady();
+		}
+	}, function ( error ) {
+		mw.log.warn( '[outreach-helper] could not load its modules:', error );
+	} );
 }() );
