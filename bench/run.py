@@ -164,19 +164,31 @@ def measure(
         process(fake_cmd, env, f"http://127.0.0.1:{fake_port}/user_stats.json?username=x"),
         process(procfile_command(), env, f"{base}/healthz"),
     ):
-        results = []
+        headers: dict[str, dict[str, str]] = {}
         for probe in PROBES:
             warm = httpx.get(base + probe.path, timeout=30)
             warm.raise_for_status()
-            headers = {"If-None-Match": warm.headers["etag"]} if probe.revalidate else {}
-            if headers:  # check that wrk will be measuring 304s
-                again = httpx.get(base + probe.path, headers=headers, timeout=30)
+            etag = {"If-None-Match": warm.headers["etag"]}
+            headers[probe.name] = etag if probe.revalidate else {}
+            if probe.revalidate:  # check that wrk will be measuring 304s
+                again = httpx.get(base + probe.path, headers=headers[probe.name], timeout=30)
                 assert again.status_code == 304, again.status_code
             for _ in range(workers * 20):  # so that every worker has its copies
                 httpx.get(base + probe.path, headers={"Connection": "close"}, timeout=30)
-            measured = run_wrk(wrk, base + probe.path, args.duration, args.connections, headers)
-            results.append(Result(probe.name, probe.path, *measured))
-    return results
+        # Rounds over all paths in turn, keeping each path's best: on a machine shared
+        # with other work, a burst of load then skews one round, not the ratios.
+        best: dict[str, Result] = {}
+        seconds = max(1, args.duration // args.rounds)
+        for _ in range(args.rounds):
+            for probe in PROBES:
+                url = base + probe.path
+                measured = Result(
+                    probe.name, probe.path,
+                    *run_wrk(wrk, url, seconds, args.connections, headers[probe.name]),
+                )  # fmt: skip
+                if probe.name not in best or measured.rps > best[probe.name].rps:
+                    best[probe.name] = measured
+    return [best[probe.name] for probe in PROBES]
 
 
 def print_table(title: str, results: list[Result]) -> None:
@@ -193,6 +205,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=10, help="seconds per path")
     parser.add_argument("--connections", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=3, help="the duration split in rounds")
     parser.add_argument("--workers", default="1,2", help="worker counts, comma-separated")
     parser.add_argument("--memory", action="store_true", help="the memory store, not Redis")
     args = parser.parse_args()
@@ -203,7 +216,8 @@ def main() -> None:
         for workers in (int(n) for n in args.workers.split(",")):
             results = measure(wrk, args, workers, redis_server.url if redis_server else None)
             print_table(
-                f"wrk, {args.connections} connections, {args.duration} s per path, "
+                f"wrk, {args.connections} connections, {args.duration} s per path "
+                f"(best of {args.rounds} rounds), "
                 f"{workers} worker(s), {store}, {os.cpu_count()} cores",
                 results,
             )

@@ -241,6 +241,12 @@ class SWRCache:
             raise
         return Lookup(fetched, CacheState.MISS)
 
+    def unchanged(self, entries: tuple[tuple[str, Entry], ...]) -> bool:
+        """Whether the store would answer each key with this very entry, without I/O (so
+        that an answer built from them can be reused; see `finished.py`)."""
+        current = self.store.current
+        return all(current(key) is entry for key, entry in entries)
+
     async def peek_many(self, kind: Kind, idents: list[str]) -> list[Entry | None]:
         """Stored entries for many keys in one store round trip, whatever their state."""
         return await self.store.get_many([f"{kind.name}:{ident}" for ident in idents])

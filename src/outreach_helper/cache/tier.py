@@ -240,6 +240,18 @@ class TieredStore:
     async def get_many(self, keys: list[str]) -> list[Entry | None]:
         return [record.entry for record in await self.read_many(keys)]
 
+    def current(self, key: str) -> Entry | None:
+        copy = self._copies.get(key)
+        if copy is None:
+            return None
+        now = self._clock()
+        if not self._redis_down(now) and (
+            copy.checked_at < self._trusted_since or now - copy.checked_at >= self._recheck
+        ):
+            return None
+        self._copies.move_to_end(key)
+        return copy.entry
+
     async def write(self, key: str, entry: Entry, meta: Meta | None, ttl: float) -> bool:
         self._start()
         copy = self._copies.get(key)
