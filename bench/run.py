@@ -168,7 +168,7 @@ def measure(
         for probe in PROBES:
             warm = httpx.get(base + probe.path, timeout=30)
             warm.raise_for_status()
-            etag = {"If-None-Match": warm.headers["etag"]}
+            etag = {"If-None-Match": warm.headers.get("etag", "")}
             headers[probe.name] = etag if probe.revalidate else {}
             if probe.revalidate:  # check that wrk will be measuring 304s
                 again = httpx.get(base + probe.path, headers=headers[probe.name], timeout=30)

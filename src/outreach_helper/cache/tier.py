@@ -170,10 +170,10 @@ class TieredStore:
         return Record(copy.entry, copy.meta, record.backoff, record.leased)
 
     def _new_generation(self, generation: bytes | None) -> None:
-        """A delete or purge happened (maybe unannounced): drop every copy."""
+        """A delete or purge happened since the last read (maybe unannounced): drop every
+        copy. An absent generation (never set, or evicted) tells nothing."""
         if generation is not None and generation != self._generation:
-            if self._generation is not None:
-                self._copies.clear()
+            self._copies.clear()
             self._generation = generation
 
     # --- Redis, and what happens when it fails -------------------------------------------
