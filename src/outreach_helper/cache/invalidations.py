@@ -108,6 +108,9 @@ class Invalidations:
     async def aclose(self) -> None:
         if self._task is not None:
             self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-        await self._redis.aclose()
-        await self._listener.aclose()
+            # Bounded: closing a subscription mid-handshake must not hang a shutdown.
+            await asyncio.wait([self._task], timeout=self._timeout)
+        with contextlib.suppress(RedisError, OSError, TimeoutError):
+            async with asyncio.timeout(self._timeout):
+                await self._redis.aclose()
+                await self._listener.aclose()
