@@ -1,10 +1,12 @@
 """Warm-hit benchmark: the service under wrk, side by side with a trivial endpoint.
 
-    .venv/bin/python bench/run.py [--duration 10] [--connections 32]
+    .venv/bin/python bench/run.py [--duration 10] [--connections 10] [--workers 1,2]
 
-Starts the fake Dashboard and the real server (`outreach-helper serve`, one worker, memory
-store) as processes on free loopback ports, warms the cache, then runs wrk against each
-path in turn and prints requests per second, p50/p99 latency and the ratio to `/healthz`.
+Starts the fake Dashboard, a private Redis and the real server (the Procfile's gunicorn
+command, with 1 and then 2 workers over that Redis, so every warm answer goes through
+the in-process tier) as processes on free loopback ports, warms the cache, then runs wrk
+against each path in turn and prints requests per second, p50/p99 latency and the ratio
+to `/healthz`, one table per worker count; `--memory` runs the memory store instead.
 Besides single users it measures the status route, a batch of 50 warm names (the 13
 fixture users and 37 names the Dashboard does not know, as on a page of Recent changes),
 and revalidations: requests carrying the answer's ETag in If-None-Match, answered 304.
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shlex
 import shutil
 import socket
 import subprocess
@@ -33,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # for the fixture names of the fake Dashboard
 
 from tests.fakedash import dataset as d  # noqa: E402
+from tests.servers import RedisServer  # noqa: E402
 
 BIN = Path(sys.executable).parent
 
@@ -136,44 +140,90 @@ def run_wrk(
     return rps, _ms(*p50), _ms(*p99)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--duration", type=int, default=10, help="seconds per path")
-    parser.add_argument("--connections", type=int, default=32)
-    args = parser.parse_args()
-    wrk = ensure_wrk()
+def procfile_command() -> list[str]:
+    line = next(x for x in (ROOT / "Procfile").read_text().splitlines() if x.startswith("web:"))
+    return [str(BIN / "gunicorn"), *shlex.split(line.removeprefix("web:"))[1:]]
 
+
+def measure(
+    wrk: str, args: argparse.Namespace, workers: int, redis_url: str | None
+) -> list[Result]:
+    """Every probe against a fresh server with `workers` workers (each path warmed first)."""
     fake_port, app_port = free_port(), free_port()
     env = dict(os.environ, PYTHONPATH=f"{ROOT / 'src'}:{ROOT}")
     env.pop("REDIS_URL", None)
     env.pop("REDIS_HOST", None)
-    env.update(OUTREACH_BASE_URL=f"http://127.0.0.1:{fake_port}", LOG_LEVEL="WARNING")
+    env.update(OUTREACH_BASE_URL=f"http://127.0.0.1:{fake_port}", LOG_LEVEL="WARNING",
+               PORT=str(app_port), WEB_CONCURRENCY=str(workers),
+               REDIS_KEY_PREFIX=f"bench-{app_port}:")  # fmt: skip
+    if redis_url:
+        env["REDIS_URL"] = redis_url
     base = f"http://127.0.0.1:{app_port}"
     fake_cmd = [str(BIN / "python"), "-m", "tests.fakedash", "--port", str(fake_port)]
-    app_cmd = [str(BIN / "outreach-helper"), "serve", "--port", str(app_port), "--workers", "1"]
     with (
         process(fake_cmd, env, f"http://127.0.0.1:{fake_port}/user_stats.json?username=x"),
-        process(app_cmd, env, f"{base}/healthz"),
+        process(procfile_command(), env, f"{base}/healthz"),
     ):
-        results = []
+        headers: dict[str, dict[str, str]] = {}
         for probe in PROBES:
             warm = httpx.get(base + probe.path, timeout=30)
             warm.raise_for_status()
-            headers = {"If-None-Match": warm.headers["etag"]} if probe.revalidate else {}
-            if headers:  # check that wrk will be measuring 304s
-                again = httpx.get(base + probe.path, headers=headers, timeout=30)
+            etag = {"If-None-Match": warm.headers.get("etag", "")}
+            headers[probe.name] = etag if probe.revalidate else {}
+            if probe.revalidate:  # check that wrk will be measuring 304s
+                again = httpx.get(base + probe.path, headers=headers[probe.name], timeout=30)
                 assert again.status_code == 304, again.status_code
-            measured = run_wrk(wrk, base + probe.path, args.duration, args.connections, headers)
-            results.append(Result(probe.name, probe.path, *measured))
+            for _ in range(workers * 20):  # so that every worker has its copies
+                httpx.get(base + probe.path, headers={"Connection": "close"}, timeout=30)
+        # Rounds over all paths in turn, keeping each path's best: on a machine shared
+        # with other work, a burst of load then skews one round, not the ratios.
+        best: dict[str, Result] = {}
+        seconds = max(1, args.duration // args.rounds)
+        for _ in range(args.rounds):
+            for probe in PROBES:
+                url = base + probe.path
+                measured = Result(
+                    probe.name, probe.path,
+                    *run_wrk(wrk, url, seconds, args.connections, headers[probe.name]),
+                )  # fmt: skip
+                if probe.name not in best or measured.rps > best[probe.name].rps:
+                    best[probe.name] = measured
+    return [best[probe.name] for probe in PROBES]
 
+
+def print_table(title: str, results: list[Result]) -> None:
     trivial = results[0].rps
-    print(f"\nwrk, {args.connections} connections, {args.duration} s per path, 1 worker, "
-          f"memory store, {os.cpu_count()} cores\n")  # fmt: skip
+    print(f"\n{title}\n")
     print(f"| {'path':<40} | {'req/s':>8} | {'p50 ms':>7} | {'p99 ms':>7} | {'vs trivial':>10} |")
     print(f"|{'-' * 42}|{'-' * 10}|{'-' * 9}|{'-' * 9}|{'-' * 12}|")
     for r in results:
         print(f"| {r.name:<40} | {r.rps:>8.0f} | {r.p50_ms:>7.2f} | {r.p99_ms:>7.2f} "
               f"| {r.rps / trivial:>10.2f} |")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds per path")
+    parser.add_argument("--connections", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=3, help="the duration split in rounds")
+    parser.add_argument("--workers", default="1,2", help="worker counts, comma-separated")
+    parser.add_argument("--memory", action="store_true", help="the memory store, not Redis")
+    args = parser.parse_args()
+    wrk = ensure_wrk()
+    redis_server = None if args.memory else RedisServer().start()
+    store = "memory store" if args.memory else "Redis (with the in-process tier)"
+    try:
+        for workers in (int(n) for n in args.workers.split(",")):
+            results = measure(wrk, args, workers, redis_server.url if redis_server else None)
+            print_table(
+                f"wrk, {args.connections} connections, {args.duration} s per path "
+                f"(best of {args.rounds} rounds), "
+                f"{workers} worker(s), {store}, {os.cpu_count()} cores",
+                results,
+            )
+    finally:
+        if redis_server is not None:
+            redis_server.cleanup()
 
 
 if __name__ == "__main__":

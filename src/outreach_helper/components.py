@@ -14,23 +14,40 @@ import httpx
 
 from outreach_helper.cache.backoff import BackoffPolicy
 from outreach_helper.cache.engine import Policy, SWRCache, Windows
-from outreach_helper.cache.fallback import FallbackStore
+from outreach_helper.cache.invalidations import Invalidations
 from outreach_helper.cache.memory import MemoryStore
 from outreach_helper.cache.redis_store import RedisStore
 from outreach_helper.cache.store import Store
+from outreach_helper.cache.tier import TieredStore
 from outreach_helper.dashboard.client import DashboardClient
 from outreach_helper.service import HelperService
 from outreach_helper.settings import Settings
 
 
 def build_store(settings: Settings) -> Store:
-    """Redis when configured (falling back to memory while it is down), else memory."""
-    memory = MemoryStore(settings.memory_max_entries)
+    """Redis with this process's tier in front when Redis is configured, else memory
+    alone (it is already in the process: no second copy)."""
     url = settings.effective_redis_url
     if url is None:
-        return memory
+        return MemoryStore(settings.memory_max_entries)
     redis = RedisStore(url, prefix=settings.redis_key_prefix, timeout=settings.redis_timeout)
-    return FallbackStore(redis, memory, retry_interval=settings.redis_retry_interval)
+    store: TieredStore
+    invalidations = Invalidations(
+        url,
+        prefix=settings.redis_key_prefix,
+        timeout=settings.redis_timeout,
+        retry_interval=settings.redis_retry_interval,
+        on_message=lambda kind, key: store.invalidated(kind, key),
+        on_subscribed=lambda: store.resubscribed(),
+    )
+    store = TieredStore(
+        redis,
+        invalidations,
+        max_entries=settings.memory_max_entries,
+        recheck_interval=settings.tier_recheck_interval,
+        retry_interval=settings.redis_retry_interval,
+    )
+    return store
 
 
 def build_policy(settings: Settings) -> Policy:

@@ -17,6 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from outreach_helper.cache.engine import CacheState, Kind, Lookup, SWRCache
+from outreach_helper.cache.entry import Entry
 from outreach_helper.dashboard.client import DashboardClient
 from outreach_helper.dashboard.outcomes import FetchOptions, Found, NotFound, Outcome, UpstreamError
 from outreach_helper.dashboard.urls import encode_segment
@@ -28,6 +29,7 @@ from outreach_helper.domain.identity import (
 )
 from outreach_helper.domain.namelists import NameList
 from outreach_helper.domain.slugs import InvalidSlug, course_key, split_course_slug
+from outreach_helper.finished import Finished, FinishedAnswers, count_lookups
 from outreach_helper.rendering import Body, RenderMemo, render
 from outreach_helper.settings import Settings
 from outreach_helper.views import (
@@ -130,10 +132,15 @@ class Sources:
     fresh_until: float = math.inf
     state: CacheState = CacheState.FRESH
     degraded: bool = False
+    # (store key, entry object) and (kind, metrics state) of each, for reuse (finished.py)
+    entries: list[tuple[str, Entry]] = field(default_factory=list)
+    lookups: list[tuple[str, str]] = field(default_factory=list)
 
-    def add(self, kind: str, ident: str, lookup: Lookup, ttl: float) -> None:
+    def add(self, kind: str, ident: str, lookup: Lookup, ttl: float, stored_as: str) -> None:
         fetched_at = lookup.entry.fetched_at
         self.key.append((kind, ident, fetched_at))
+        self.entries.append((f"{kind}:{stored_as}", lookup.entry))
+        self.lookups.append((kind, lookup.state.value if lookup.found else "negative"))
         self.fetched_at = min(self.fetched_at, fetched_at)
         self.fresh_until = min(self.fresh_until, fetched_at + ttl)
         if _SEVERITY[lookup.state] > _SEVERITY[self.state]:
@@ -164,6 +171,9 @@ class HelperService:
         # bodies of single users.
         self._memo = RenderMemo(memo_entries)
         self._batch_memo = RenderMemo(max(64, memo_entries // 8))
+        self._finished = FinishedAnswers(
+            cache.unchanged, reuse_for=settings.tier_recheck_interval, max_entries=memo_entries
+        )
         self.user_kind = Kind("user", settings.user_cache_ttl)
         self.course_kind = Kind("course", settings.course_cache_ttl)
         self.roster_kind = Kind("roster", settings.course_users_cache_ttl)
@@ -171,6 +181,8 @@ class HelperService:
     # --- answers ------------------------------------------------------------------------
 
     async def user(self, username: str, *, enrich: bool = False) -> Answer:
+        if reused := self._reuse(("user+enrich" if enrich else "user", username)):
+            return reused
         lookup = await self._user(username)
         sources = Sources()
         self._add(sources, self.user_kind, username, lookup)
@@ -191,6 +203,8 @@ class HelperService:
 
     async def status(self, username: str) -> Answer:
         """Counts of the user's courses and of those active now (details, no rosters)."""
+        if reused := self._reuse(("status", username)):
+            return reused
         lookup = await self._user(username)
         sources = Sources()
         self._add(sources, self.user_kind, username, lookup)
@@ -203,6 +217,8 @@ class HelperService:
     async def active_staff(self, username: str, *, window: str) -> Answer:
         """Staff of the user's courses active in `window`; rosters of active courses only,
         so inactive ones cost the Dashboard nothing."""
+        if reused := self._reuse(("active-staff", window, username)):
+            return reused
         lookup = await self._user(username)
         sources = Sources()
         self._add(sources, self.user_kind, username, lookup)
@@ -216,6 +232,8 @@ class HelperService:
 
     async def course(self, school: str, title: str) -> Answer:
         key = course_key(school, title)
+        if reused := self._reuse(("course", key)):
+            return reused
         lookup = await self._course(school, title)
         sources = Sources()
         self._add(sources, self.course_kind, key, lookup)
@@ -226,6 +244,8 @@ class HelperService:
 
     async def roster(self, school: str, title: str) -> Answer:
         key = course_key(school, title)
+        if reused := self._reuse(("roster", key)):
+            return reused
         lookup = await self._roster(school, title)
         sources = Sources()
         self._add(sources, self.roster_kind, key, lookup)
@@ -237,6 +257,9 @@ class HelperService:
         """The status of each name: users from one store round trip, their courses from
         one more; cold ones fetched concurrently (under the client's in-flight cap).
         Each name succeeds or fails on its own."""
+        key = ("batch", tuple(names.names), tuple(names.invalid), tuple(names.normalized))
+        if reused := self._reuse(key):
+            return reused
         sources = Sources()
         users = await self._cache.get_many(
             self.user_kind, names.names, [self._user_fetch(name) for name in names.names]
@@ -270,7 +293,6 @@ class HelperService:
             }
             return batch_view(names, outcomes), next_change(details.values(), now)
 
-        key = ("batch", tuple(names.names), tuple(names.invalid), tuple(names.normalized))
         return self._answer(key, sources, view, memo=self._batch_memo)
 
     # --- reading ------------------------------------------------------------------------
@@ -386,15 +408,17 @@ class HelperService:
                 sources.add_failure()
                 found[slug] = None
             else:
-                self._add(sources, kind, slug, result)
+                self._add(sources, kind, slug, result, stored_as=course_key(*parts[slug]))
                 found[slug] = result.data
         return found
 
     # --- shaping ------------------------------------------------------------------------
 
-    def _add(self, sources: Sources, kind: Kind, ident: str, lookup: Lookup) -> None:
+    def _add(
+        self, sources: Sources, kind: Kind, ident: str, lookup: Lookup, stored_as: str = ""
+    ) -> None:
         ttl = kind.ttl if lookup.found else self._not_found_ttl
-        sources.add(kind.name, ident, lookup, ttl)
+        sources.add(kind.name, ident, lookup, ttl, stored_as or ident)
 
     def _retry_in(self, lookup: Lookup) -> float:
         return max(0.0, lookup.entry.fetched_at + self._not_found_ttl - self._clock())
@@ -456,12 +480,35 @@ class HelperService:
             valid_until = changes.timestamp() if changes is not None else math.inf
             if not sources.degraded:
                 memo.put(memo_key, body, valid_until)
-        return Answer(
+        answer = Answer(
             body=body,
             now=now,
             fetched_at=sources.fetched_at if sources.key else now,
             state=sources.state,
             fresh_until=self._fresh_until(sources, now),
             changes_at=None if math.isinf(valid_until) else valid_until,
+            grace=self._grace,
+        )
+        if sources.key and not sources.degraded and sources.state is CacheState.FRESH:
+            finished = Finished(
+                body, answer.fetched_at, answer.fresh_until, answer.changes_at,
+                tuple(sources.entries), count_lookups(sources.lookups),
+            )  # fmt: skip
+            self._finished.keep(key, finished, now)
+        return answer
+
+    def _reuse(self, key: tuple[Any, ...]) -> Answer | None:
+        """The finished answer for `key`, when nothing it was built from can have changed."""
+        now = self._clock()
+        finished = self._finished.reuse(key, now)
+        if finished is None:
+            return None
+        return Answer(
+            body=finished.body,
+            now=now,
+            fetched_at=finished.fetched_at,
+            state=CacheState.FRESH,
+            fresh_until=finished.fresh_until,
+            changes_at=finished.changes_at,
             grace=self._grace,
         )

@@ -66,8 +66,12 @@ class Settings(BaseSettings):
     # Store expiries are stretched by a random 0..this fraction (negative entries are
     # shortened by it), so entries written together do not expire together.
     expiry_jitter: float = Field(default=0.1, ge=0, le=0.5)
-    # Entries the in-process memory store keeps before evicting the least recently used.
+    # Entries the in-process memory store (or, over Redis, the in-process tier) keeps
+    # before evicting the least recently used.
     memory_max_entries: PositiveInt = 20000
+    # Over Redis: how long a worker uses its own copy of an entry before reading Redis
+    # again, which bounds how long a lost invalidation can go unnoticed.
+    tier_recheck_interval: PositiveFloat = 1.0
     log_level: str = "INFO"
     # Where the code is published; linked from the home page.
     source_url: str = "https://gitlab.wikimedia.org/toolforge-repos/outreach-helper"

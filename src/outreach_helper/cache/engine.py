@@ -163,16 +163,23 @@ class SWRCache:
         """
         keys = [f"{kind.name}:{ident}" for ident in idents]
         records = await self.store.read_many(keys)
-        results = await asyncio.gather(
-            *(
-                self._resolve(key, kind, record, fetch)
-                for key, record, fetch in zip(keys, records, fetches, strict=True)
-            ),
-            return_exceptions=True,
-        )
-        for result in results:
-            if isinstance(result, BaseException) and not isinstance(result, UpstreamError):
-                raise result
+        # Keys answerable at once are settled here; only the rest become tasks (a task per
+        # key would cost more than the whole warm answer).
+        results: list[Lookup | UpstreamError | None] = []
+        pending = []
+        for key, record, fetch in zip(keys, records, fetches, strict=True):
+            lookup = self._settle(key, kind, record, fetch)
+            if lookup is not None:
+                self._count(kind, lookup)
+            else:
+                pending.append((len(results), self._resolve(key, kind, record, fetch)))
+            results.append(lookup)
+        if pending:
+            fetched = await asyncio.gather(*(c for _, c in pending), return_exceptions=True)
+            for (index, _), result in zip(pending, fetched, strict=True):
+                if isinstance(result, BaseException) and not isinstance(result, UpstreamError):
+                    raise result
+                results[index] = result  # type: ignore[assignment]
         return results  # type: ignore[return-value]
 
     async def _resolve(self, key: str, kind: Kind, record: Record, fetch: Fetch) -> Lookup:
@@ -182,28 +189,45 @@ class SWRCache:
         except UpstreamError:
             metrics.cache_lookups.labels(kind.name, "error").inc()
             raise
-        state = "negative" if lookup.entry.is_negative else lookup.state.value
-        metrics.cache_lookups.labels(kind.name, state).inc()
+        self._count(kind, lookup)
         return lookup
+
+    @staticmethod
+    def _count(kind: Kind, lookup: Lookup) -> None:
+        state = "negative" if lookup.entry.is_negative else lookup.state.value
+        metrics.cache_lookup(kind.name, state).inc()
+
+    def _settle(self, key: str, kind: Kind, record: Record, fetch: Fetch) -> Lookup | None:
+        """The answer for `key` when it needs no foreground fetch (a background refresh
+        may be started); None when it does."""
+        now = self._clock()
+        entry = record.entry
+        if entry is None:
+            return None
+        backing_off = record.backoff is not None and record.backoff.active(now)
+        age = now - entry.fetched_at
+        if entry.is_negative:
+            return Lookup(entry, CacheState.FRESH) if age < self._windows.not_found_ttl else None
+        if age < kind.ttl:
+            if not backing_off and self._refresh_early(record, entry, kind, now):
+                self._refresh(key, kind, fetch, record)
+            return Lookup(entry, CacheState.FRESH)
+        if age < kind.ttl + self._windows.stale_while_revalidate:
+            if backing_off:
+                return Lookup(entry, CacheState.STALE_IF_ERROR)
+            self._refresh(key, kind, fetch, record)
+            return Lookup(entry, CacheState.STALE)
+        return None
 
     async def _decide(self, key: str, kind: Kind, record: Record, fetch: Fetch) -> Lookup:
         """What to answer for `key`, given what the store holds about it."""
+        settled = self._settle(key, kind, record, fetch)
+        if settled is not None:
+            return settled
         now = self._clock()
         entry = record.entry
         backing_off = record.backoff is not None and record.backoff.active(now)
         age = now - entry.fetched_at if entry is not None else 0.0
-        if entry is not None and entry.is_negative and age < self._windows.not_found_ttl:
-            return Lookup(entry, CacheState.FRESH)
-        if entry is not None and not entry.is_negative:
-            if age < kind.ttl:
-                if not backing_off and self._refresh_early(record, entry, kind, now):
-                    self._refresh(key, kind, fetch, record)
-                return Lookup(entry, CacheState.FRESH)
-            if age < kind.ttl + self._windows.stale_while_revalidate:
-                if backing_off:
-                    return Lookup(entry, CacheState.STALE_IF_ERROR)
-                self._refresh(key, kind, fetch, record)
-                return Lookup(entry, CacheState.STALE)
         usable = entry is not None and not entry.is_negative
         stale = entry if usable and age < kind.ttl + self._windows.stale_if_error else None
         try:
@@ -216,6 +240,12 @@ class SWRCache:
                 return Lookup(stale, CacheState.STALE_IF_ERROR)
             raise
         return Lookup(fetched, CacheState.MISS)
+
+    def unchanged(self, entries: tuple[tuple[str, Entry], ...]) -> bool:
+        """Whether the store would answer each key with this very entry, without I/O (so
+        that an answer built from them can be reused; see `finished.py`)."""
+        current = self.store.current
+        return all(current(key) is entry for key, entry in entries)
 
     async def peek_many(self, kind: Kind, idents: list[str]) -> list[Entry | None]:
         """Stored entries for many keys in one store round trip, whatever their state."""

@@ -61,6 +61,9 @@ class MemoryStore:
     async def get_many(self, keys: list[str]) -> list[Entry | None]:
         return [self._get(key) for key in keys]
 
+    def current(self, key: str) -> Entry | None:
+        return self._get(key)
+
     async def write(self, key: str, entry: Entry, meta: Meta | None, ttl: float) -> bool:
         current: Entry | None = self._get(key)
         if current is not None and current.fetched_at >= entry.fetched_at:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
@@ -25,6 +26,9 @@ from outreach_helper.cache.store import Record, StoreError, backoff_key, lease_k
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 PURGE_CHUNK = 500  # keys deleted per round trip, so a purge never blocks Redis for long
+# The `generation` key changes at every delete and purge, so that a worker that missed the
+# invalidation still notices at its next re-read (see `tier.py`). It outlives any entry.
+GENERATION_TTL = 30 * 86400
 
 
 def _ms(seconds: float) -> int:
@@ -46,7 +50,7 @@ class RedisStore:
     """Every command is bounded by `timeout`, so a hung Redis cannot hang a request.
 
     A connection Redis dropped is replaced and the command retried once at once; a Redis
-    that stays away raises StoreError (and `FallbackStore` takes over)."""
+    that stays away raises StoreError (and `TieredStore` answers from its copies)."""
 
     name = "redis"
 
@@ -71,6 +75,10 @@ class RedisStore:
     def _index(self) -> str:
         return self._prefix + "index"
 
+    @property
+    def _generation(self) -> str:
+        return self._prefix + "generation"
+
     async def _call(self, awaitable: Awaitable[T]) -> T:
         try:
             async with asyncio.timeout(self._timeout):
@@ -86,12 +94,17 @@ class RedisStore:
         """One MGET of every key's entry, meta, backoff and lease."""
         if not keys:
             return []
+        records, _ = await self.read_many_and_generation(keys)
+        return records
+
+    async def read_many_and_generation(self, keys: list[str]) -> tuple[list[Record], bytes | None]:
+        """`read_many`, and in the same MGET the purge generation (None if never set)."""
         names = [
             self._key(name)
             for key in keys
             for name in (key, meta_key(key), backoff_key(key), lease_key(key))
         ]
-        raws = await self._call(self._redis.mget(names))
+        *raws, generation = await self._call(self._redis.mget([*names, self._generation]))
         return [
             Record(
                 _decode(raw_entry, Entry),
@@ -100,7 +113,7 @@ class RedisStore:
                 lease is not None,
             )
             for raw_entry, raw_meta, raw_backoff, lease in zip(*[iter(raws)] * 4, strict=True)
-        ]
+        ], generation
 
     async def get_many(self, keys: list[str]) -> list[Entry | None]:
         if not keys:
@@ -126,6 +139,7 @@ class RedisStore:
         names = [self._key(name) for name in (key, meta_key(key), backoff_key(key))]
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.delete(*names).zrem(self._index, *names)
+            pipe.set(self._generation, secrets.token_hex(8), ex=GENERATION_TTL)
             await self._call(pipe.execute())
 
     async def set_backoff(self, key: str, backoff: Backoff, ttl: float) -> None:
@@ -157,6 +171,9 @@ class RedisStore:
         while True:
             names = await self._call(self._redis.zrange(self._index, 0, PURGE_CHUNK - 1))
             if not names:
+                await self._call(
+                    self._redis.set(self._generation, secrets.token_hex(8), ex=GENERATION_TTL)
+                )
                 return deleted
             async with self._redis.pipeline(transaction=True) as pipe:
                 pipe.delete(*names).zrem(self._index, *names)

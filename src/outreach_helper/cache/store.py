@@ -54,6 +54,10 @@ class Store(Protocol):
 
     async def get_many(self, keys: list[str]) -> list[Entry | None]: ...
 
+    def current(self, key: str) -> Entry | None:
+        """The entry `read` would give now without any I/O; None if it would have to ask
+        (or has nothing). The same object until the entry is replaced or re-read."""
+
     async def write(self, key: str, entry: Entry, meta: Meta | None, ttl: float) -> bool:
         """Store `entry` and `meta` (None drops the old meta) for `ttl` seconds, unless
         the stored entry is as new or newer (by `fetched_at`): then write nothing and
