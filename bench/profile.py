@@ -62,7 +62,7 @@ async def call(app, path: str) -> int:
     return status
 
 
-async def drive(settings: Settings, paths: list[str], requests: int) -> None:
+async def drive(settings: Settings, paths: list[str], requests: int, show_all: bool) -> None:
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         for path in paths:
@@ -79,13 +79,14 @@ async def drive(settings: Settings, paths: list[str], requests: int) -> None:
             print(f"{took / requests * 1e6:8.1f} us/request  {path[:70]}")
         assert profiler is not None
         profiler.stop()
-        print(profiler.output_text(unicode=True, color=False, show_all=False))
+        print(profiler.output_text(unicode=True, color=False, show_all=show_all))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--redis", action="store_true", help="a private Redis, not memory")
+    parser.add_argument("--show-all", action="store_true", help="library frames too")
     parser.add_argument("paths", nargs="*", default=PATHS)
     args = parser.parse_args()
     sys.stdout.flush()
@@ -105,7 +106,7 @@ def main() -> None:
             out = os.fdopen(os.dup(saved), "w", buffering=1)
             real_stdout, sys.stdout = sys.stdout, out
             try:
-                uvloop.run(drive(settings, args.paths, args.requests))
+                uvloop.run(drive(settings, args.paths, args.requests, args.show_all))
             finally:
                 sys.stdout = real_stdout
                 os.dup2(saved, 1)

@@ -8,8 +8,9 @@ from starlette.responses import Response
 from outreach_helper.api.deps import SchoolPath, TitlePath, service_of, valid_course
 from outreach_helper.api.models import CourseAnswer, RosterAnswer, answer_responses
 from outreach_helper.api.respond import json_answer
+from outreach_helper.api.routing import QuickRoute
 
-router = APIRouter(prefix="/api/courses", tags=["courses"])
+router = APIRouter(route_class=QuickRoute, prefix="/api/courses", tags=["courses"])
 _PROBLEMS = (400, 404, 422, 502, 503, 504)
 
 

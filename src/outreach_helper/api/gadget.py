@@ -14,8 +14,9 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from outreach_helper import gadget
+from outreach_helper.api.routing import QuickRoute
 
-router = APIRouter(prefix="/gadget", tags=["gadget"])
+router = APIRouter(route_class=QuickRoute, prefix="/gadget", tags=["gadget"])
 
 # Short enough that a fixed gadget reaches administrators soon; the ETag makes it cheap.
 _CACHE_CONTROL = "public, max-age=3600"

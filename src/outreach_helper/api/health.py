@@ -7,9 +7,10 @@ from starlette.responses import PlainTextResponse, Response
 
 from outreach_helper import __version__, metrics
 from outreach_helper.api.models import HealthAnswer
+from outreach_helper.api.routing import QuickRoute
 from outreach_helper.cache.store import StoreError
 
-router = APIRouter(tags=["health"])
+router = APIRouter(route_class=QuickRoute, tags=["health"])
 
 
 @router.get("/health", response_model=HealthAnswer, summary="Liveness and dependencies")

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse
 
 from outreach_helper import __version__
+from outreach_helper.api.routing import QuickRoute
 
-router = APIRouter(tags=["about"])
+router = APIRouter(route_class=QuickRoute, tags=["about"])
 
 _PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">

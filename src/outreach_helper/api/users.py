@@ -21,10 +21,11 @@ from outreach_helper.api.models import (
     answer_responses,
 )
 from outreach_helper.api.respond import json_answer
+from outreach_helper.api.routing import QuickRoute
 from outreach_helper.domain.flags import parse_flag
 from outreach_helper.domain.namelists import parse_name_list
 
-router = APIRouter(prefix="/api/users", tags=["users"])
+router = APIRouter(route_class=QuickRoute, prefix="/api/users", tags=["users"])
 
 
 @router.get(
