@@ -207,9 +207,11 @@ async def short_outage(
         outage_end = sim.clock.now + outage
         while sim.clock.now < outage_end:
             for worker in sim.workers:
-                name = new_name() if len(asked) < 5 or count % 2 else asked[count % len(asked)]
-                asked.append(name)
-                failed += await worker.lookup(name) is None
+                # Each worker is asked for a new name and for one asked before.
+                names = [new_name()] + ([asked[count % len(asked)]] if asked else [])
+                asked.append(names[0])
+                for name in names:
+                    failed += await worker.lookup(name) is None
             await sim.settle()
             sim.clock.now += step
         sim.upstream.mode = None

@@ -57,7 +57,7 @@ class Settings(BaseSettings):
     backoff_cap: PositiveFloat = 60.0
     # Failures in a row of one upstream endpoint that open its circuit, and how long it
     # then stays open before one probe is let through: BREAKER_FIRST_COOLDOWN at first,
-    # about a seventh of the outage's age while it is under 30 s, then doubling with each
+    # an eighth of the outage's age while it is under 30 s, then doubling with each
     # failed probe up to BREAKER_COOLDOWN (see dashboard/breaker.py).
     breaker_failures: PositiveInt = 5
     breaker_cooldown: PositiveFloat = 30.0

@@ -105,9 +105,9 @@ def test_cooldown_schedule_young_outage_then_doubling() -> None:
 
     assert after(0, None) == 1  # the circuit just opened
     assert after(3, 1) == 1  # a young outage: at least the first cool-down
-    assert after(14, 1) == pytest.approx(2)  # a seventh of its age
-    assert after(21, 2) == pytest.approx(3)
-    assert after(29.9, 4) == pytest.approx(29.9 / 7)
+    assert after(16, 1) == pytest.approx(2)  # an eighth of its age
+    assert after(20, 2) == pytest.approx(2.5)
+    assert after(29.9, 4) == pytest.approx(29.9 / 8)
     assert after(31, 4.2) == pytest.approx(8.4)  # older: doubling
     assert after(60, 16.8) == 30  # up to the maximum
     assert after(3000, 30) == 30
@@ -134,9 +134,9 @@ def test_a_short_outage_is_probed_within_seconds(clock: Clock) -> None:
                              first_cooldown=1, clock=clock)  # fmt: skip
     probes = probe_times(breaker, clock, until=60)
     assert probes[:3] == pytest.approx([0, 1, 2], abs=0.25)  # 1 s apart at first
-    # Around 20 s into the outage, the gaps are under 3 s: a blip that ended is noticed.
+    # Around 20 s into the outage, the gaps are 2.5 s: a blip that ended is noticed.
     gaps = [b - a for a, b in zip(probes, probes[1:], strict=False) if a <= 20 <= b]
-    assert gaps and max(gaps) <= 3.1
+    assert gaps and max(gaps) <= 2.7
     # Then they double.
     late = [b - a for a, b in zip(probes, probes[1:], strict=False) if a >= 30]
     assert late == sorted(late) and late[-1] <= 30.2

@@ -6,9 +6,9 @@
                still fail at once. The probe's success closes the circuit, its failure
                opens it for a longer cool-down (`cooldown_after`).
 
-The cool-down follows the outage, not a fixed 30 s: while the outage is young it is a
-seventh of its age (at least `first_cooldown`), so a blip of 20 s is noticed within about
-3 s of its end; once the outage is older than `YOUNG_OUTAGE` it doubles with each failed
+The cool-down follows the outage, not a fixed 30 s: while the outage is young it is an
+eighth of its age (at least `first_cooldown`), so the end of a blip of 20 s is noticed
+within 2.5 s; once the outage is older than `YOUNG_OUTAGE` it doubles with each failed
 probe up to `max_cooldown`, so an hour of a dead Dashboard still costs one probe per
 `max_cooldown`. A success of the endpoint seen by another worker (the shared marks,
 `cache/upstream_marks.py`) ends the cool-down at once (`recovered_elsewhere`).
@@ -30,7 +30,7 @@ from outreach_helper.dashboard.outcomes import CircuitOpen
 # An outage younger than this is probed at a fraction of its age; an older one is probed
 # at cool-downs doubling up to the maximum.
 YOUNG_OUTAGE = 30.0
-YOUNG_FRACTION = 1 / 7
+YOUNG_FRACTION = 1 / 8
 
 
 def cooldown_after(
