@@ -111,7 +111,10 @@ class Simulation:
                         for i in range(workers)]  # fmt: skip
 
     async def settle(self) -> None:
-        """Let background refreshes finish (no real waiting: the upstream is a mock)."""
+        """Let background refreshes (and reads of the marks) finish: no real waiting,
+        the upstream is a mock."""
+        for _ in range(10):
+            await asyncio.sleep(0)
         for _ in range(10_000):
             if not any(w.cache.in_flight for w in self.workers):
                 return

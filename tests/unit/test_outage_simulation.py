@@ -10,6 +10,7 @@ within 3 s of the return. `bench/recovery.py` prints the same figures.
 from __future__ import annotations
 
 import pytest
+import stamina
 
 from outreach_helper.cache.engine import CacheState
 from tests.outage_sim import Simulation, dead_hour, settings_for_simulation, short_outage
@@ -69,5 +70,30 @@ async def test_another_workers_success_reopens_this_workers_circuit_promptly() -
         assert one.client.breakers["user_stats"].cooldown is not None
         assert await one.lookup("Cold 0") is CacheState.MISS
         assert str(one.client.breakers["user_stats"].state) == "closed"
+    finally:
+        await sim.aclose()
+
+
+async def test_a_success_elsewhere_ends_a_stale_keys_backoff_too() -> None:
+    sim = Simulation(settings_for_simulation(backoff_base=100, backoff_cap=1000), workers=2)
+    one, two = sim.workers
+    one.cache._rand = lambda: 0.99  # its backoff: 99 s after the first failure
+    try:
+        assert await one.lookup("Ada") is CacheState.MISS
+        sim.clock.now += 3601
+        sim.upstream.mode = "500"
+        with stamina.set_testing(True, attempts=1):
+            assert await one.lookup("Ada") is CacheState.STALE  # its refresh fails
+            await sim.settle()
+            assert await one.lookup("Ada") is CacheState.STALE_IF_ERROR  # backing off
+            sim.upstream.mode = None
+            sim.clock.now += 1
+            assert await two.lookup("Someone") is CacheState.MISS  # the Dashboard is back
+            sim.clock.now += 0.5  # the marks are read at most every 0.5 s
+            assert await one.lookup("Ada") is CacheState.STALE_IF_ERROR  # reads the marks
+            await sim.settle()
+            assert await one.lookup("Ada") is CacheState.STALE  # backoff ended: refreshing
+            await sim.settle()
+            assert await one.lookup("Ada") is CacheState.FRESH
     finally:
         await sim.aclose()

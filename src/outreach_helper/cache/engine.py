@@ -222,6 +222,8 @@ class SWRCache:
             return Lookup(entry, CacheState.FRESH)
         if age < kind.ttl + self._windows.stale_while_revalidate:
             if backing_off:
+                if self._marks is not None:
+                    self._marks.refresh_soon()  # a success elsewhere would end the backoff
                 return Lookup(entry, CacheState.STALE_IF_ERROR)
             self._refresh(key, kind, fetch, record)
             return Lookup(entry, CacheState.STALE)

@@ -12,6 +12,7 @@ looked at), except `read()` for `/health`, which always reads.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -126,6 +127,7 @@ class UpstreamMarks:
         self._view: dict[str, Mark] = {name: Mark() for name in ENDPOINTS}
         self._success_written_at: dict[str, float] = {}
         self._refreshed_at = -float("inf")
+        self._refreshing: asyncio.Task[None] | None = None
         # Set by the Dashboard client: whether this worker's circuit of an endpoint is
         # waiting for its probe (a backed-off key may then be that probe).
         self.probe_due: Callable[[str], bool] = lambda endpoint: False
@@ -170,6 +172,20 @@ class UpstreamMarks:
         now = self._clock()
         self._view[endpoint] = replace(self.view(endpoint), last_failure_at=now, last_error=error)
         await self._write(endpoint, Mark(last_failure_at=now, last_error=error))
+
+    def refresh_soon(self) -> None:
+        """`refresh` in the background (for a path that cannot wait: a stale entry whose
+        key backs off is answered at once; its backoff ends at a later request)."""
+        if self._refreshing is None and self._clock() - self._refreshed_at >= (
+            self._refresh_interval
+        ):
+            self._refreshing = asyncio.get_running_loop().create_task(self.refresh())
+            self._refreshing.add_done_callback(self._refreshed)
+
+    def _refreshed(self, task: asyncio.Task[None]) -> None:
+        self._refreshing = None
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("could not read the upstream marks: %s", task.exception())
 
     async def refresh(self) -> None:
         """Read the shared marks, unless that was done less than `refresh_interval` ago."""
