@@ -132,6 +132,7 @@ class DeadHour:
     attempts_per_key: dict[str, int]
     states: Counter[CacheState | None]
     recovered_after: float | None  # seconds until every key was fresh on every worker
+    cold_after: float | None  # seconds until a cold lookup succeeded on every worker
 
 
 async def dead_hour(
@@ -165,20 +166,26 @@ async def dead_hour(
             per_key = sim.upstream.per_key()
             sim.upstream.mode = None
             back_at = sim.clock.now
-            recovered_after = None
-            for _ in range(int(settings.breaker_cooldown) * 4):
+            recovered_after = cold_after = None
+            for second in range(int(settings.breaker_cooldown + settings.backoff_cap) * 2):
                 for worker in sim.workers:
                     for name in names:
                         await worker.lookup(name)
+                # And a user nobody has cached, on each worker.
+                cold = [await w.lookup(f"Cold user {second}-{i}") for i, w in
+                        enumerate(sim.workers)]  # fmt: skip
+                if cold_after is None and None not in cold:
+                    cold_after = sim.clock.now - back_at
                 await sim.settle()
                 fresh = [await w.lookup(n) for w in sim.workers for n in names]
-                if set(fresh) == {CacheState.FRESH}:
+                if set(fresh) == {CacheState.FRESH} and cold_after is not None:
                     recovered_after = sim.clock.now - back_at
                     break
                 sim.clock.now += 1
     finally:
         await sim.aclose()
-    return DeadHour([per_worker[i] for i in range(workers)], dict(per_key), states, recovered_after)
+    per_worker_list = [per_worker[i] for i in range(workers)]
+    return DeadHour(per_worker_list, dict(per_key), states, recovered_after, cold_after)
 
 
 @dataclass

@@ -5,9 +5,12 @@ succeeded."""
 
 from __future__ import annotations
 
+import asyncio
 import os
+import time
 from collections.abc import Callable, Iterator
 
+import httpx
 import pytest
 
 from tests.fakedash.server import FakeDashboard
@@ -91,3 +94,34 @@ def test_an_open_circuit_is_settled_by_a_success_in_the_other_worker(
     # And its next call goes through at once, not after its 60 s cool-down.
     assert one.get("/api/users/Nobody_Known_0").status_code == 404
     assert upstream(one)["circuits"]["user_stats"] == "closed"
+
+
+async def test_degraded_while_stale_if_error_answers_are_served(
+    make_app: Callable[..., object], fake: FakeDashboard
+) -> None:
+    app = make_app("redis", refresh_attempts=1)
+    async with httpx.AsyncClient(base_url=app.base_url, timeout=30) as http:
+
+        async def status() -> str:
+            return (await http.get("/health")).json()["upstream"]["status"]
+
+        assert (await http.get("/api/users/Ada_Example")).status_code == 200
+        app.clock.advance(3601)  # stale
+        fake.fail_mode = "500"
+        assert (await http.get("/api/users/Ada_Example")).status_code == 200  # stale
+        await wait_until_async(lambda: status(), "down")
+        answer = await http.get("/api/users/Ada_Example")
+        assert answer.headers["cache-status"].endswith("detail=stale-if-error")
+        fake.reset_knobs()
+        assert (await http.get("/api/users/Nobody_Known")).status_code == 404
+        assert await status() == "degraded"  # the Dashboard answers; stale was just served
+        app.clock.advance(61)
+        assert (await http.get("/api/users/Nobody_Known_2")).status_code == 404
+        assert await status() == "ok"
+
+
+async def wait_until_async(probe, expected: str, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while (value := await probe()) != expected:
+        assert time.monotonic() < deadline, f"still {value!r}"
+        await asyncio.sleep(0.05)

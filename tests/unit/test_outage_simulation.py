@@ -22,16 +22,21 @@ SETTINGS = settings_for_simulation()  # defaults: breaker 5, 1..30 s; backoff 2.
 async def test_a_dead_hour_costs_a_bounded_number_of_attempts(mode: str) -> None:
     result = await dead_hour(SETTINGS, mode=mode, keys=10, workers=2)
     print(f"\ndead hour ({mode}): {result.attempts_per_worker} attempts per worker, "
-          f"at most {max(result.attempts_per_key.values())} per key, fresh again "
-          f"{result.recovered_after} s after the return")  # fmt: skip
+          f"at most {max(result.attempts_per_key.values())} per key; after the return, "
+          f"cold lookups succeed after {result.cold_after} s, all fresh after "
+          f"{result.recovered_after} s")  # fmt: skip
     # Every answer came from the stale entries: nobody saw an error.
     assert set(result.states) <= {CacheState.STALE, CacheState.STALE_IF_ERROR}
     assert sum(result.states.values()) == 3600 * 10 * 2
     for attempts in result.attempts_per_worker:
         assert 3600 / 60 <= attempts <= 150  # it keeps probing, so the return is noticed
     assert max(result.attempts_per_key.values()) < 60
+    # Cold lookups within a cool-down (the first probe of any worker, any key, ends it
+    # for all); the stale users once a probe succeeded or their own backoff ended.
+    assert result.cold_after is not None
+    assert result.cold_after <= SETTINGS.breaker_cooldown + 3
     assert result.recovered_after is not None
-    assert result.recovered_after <= SETTINGS.breaker_cooldown + 3
+    assert result.recovered_after <= SETTINGS.breaker_cooldown + SETTINGS.backoff_cap + 3
 
 
 @pytest.mark.parametrize("outage", [12.0, 17.5, 19.0, 20.0, 20.5, 21.0])
