@@ -19,6 +19,7 @@ from outreach_helper.cache.memory import MemoryStore
 from outreach_helper.cache.redis_store import RedisStore
 from outreach_helper.cache.store import Store
 from outreach_helper.cache.tier import TieredStore
+from outreach_helper.cache.upstream_marks import UpstreamMarks
 from outreach_helper.dashboard.client import DashboardClient
 from outreach_helper.service import HelperService
 from outreach_helper.settings import Settings
@@ -77,7 +78,8 @@ class Components:
     ) -> Components:
         """Call inside a running event loop (the client and the store bind to it)."""
         store = build_store(settings)
-        client = DashboardClient(settings, transport=transport, clock=clock)
+        marks = UpstreamMarks(store, clock=clock)  # shared by the client and the cache
+        client = DashboardClient(settings, transport=transport, clock=clock, marks=marks)
         windows = Windows(
             stale_while_revalidate=settings.stale_while_revalidate_ttl,
             stale_if_error=settings.stale_if_error_ttl,
@@ -89,6 +91,7 @@ class Components:
             foreground_timeout=settings.foreground_timeout,
             policy=build_policy(settings),
             clock=clock,
+            marks=marks,
         )
         service = HelperService(settings, cache, client, clock=clock)
         return cls(settings, store, client, cache, service)

@@ -56,9 +56,12 @@ class Settings(BaseSettings):
     backoff_base: PositiveFloat = 2.0
     backoff_cap: PositiveFloat = 60.0
     # Failures in a row of one upstream endpoint that open its circuit, and how long it
-    # then stays open before one probe is let through.
+    # then stays open before one probe is let through: BREAKER_FIRST_COOLDOWN at first,
+    # an eighth of the outage's age while it is under 30 s, then doubling with each
+    # failed probe up to BREAKER_COOLDOWN (see dashboard/breaker.py).
     breaker_failures: PositiveInt = 5
     breaker_cooldown: PositiveFloat = 30.0
+    breaker_first_cooldown: PositiveFloat = 1.0
     # Attempts of a background refresh (callers who wait are never retried).
     refresh_attempts: int = Field(default=3, ge=1, le=3)
     # XFetch's beta: how eagerly hot entries are refreshed before they go stale; 0 = never.

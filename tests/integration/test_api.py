@@ -401,7 +401,7 @@ async def test_redis_holds_trimmed_entries_with_expiries(
     every_key = sorted(k.decode() for k in r.scan_iter(match=prefix + "*"))
     for key in every_key:  # entries, their meta and the purge index alike
         assert r.pttl(key) > 0, key
-    bookkeeping = ("meta:", "lease:", "backoff:", "index")
+    bookkeeping = ("meta:", "lease:", "backoff:", "index", "upstream:")
     keys = [k for k in every_key if not k.removeprefix(prefix).startswith(bookkeeping)]
     assert keys == sorted(
         [f"{prefix}user:Ada Example", f"{prefix}user:Does Not Exist"]

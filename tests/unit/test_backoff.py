@@ -8,6 +8,7 @@ import pytest
 
 from outreach_helper.cache.backoff import RETRY_AFTER_CEILING, Backoff, BackoffPolicy
 from outreach_helper.dashboard.outcomes import (
+    CircuitOpen,
     UpstreamBadResponse,
     UpstreamTimeout,
     UpstreamUnavailable,
@@ -69,3 +70,53 @@ def test_json_round_trip_and_garbage() -> None:
     for raw in (b"[]", b"{}", b'{"failures": 1}', b"null"):
         with pytest.raises(ValueError):
             Backoff.from_json(raw)
+
+
+# --- outages: a success elsewhere ends the backoff of keys that failed in it ------------
+
+
+def test_a_later_success_ends_a_backoff_but_not_an_own_one() -> None:
+    backoff = Backoff(4, failed_at=100, retry_at=150, status=503, detail="refused")
+    assert not backoff.ended_by(None)
+    assert not backoff.ended_by(99) and not backoff.ended_by(100)
+    assert backoff.ended_by(100.5)
+    own = Backoff(4, failed_at=100, retry_at=150, status=502, detail="500", own=True)
+    assert not own.ended_by(120)
+
+
+def test_failing_again_after_the_endpoint_answered_is_the_keys_own_failure() -> None:
+    error = UpstreamBadResponse("500")
+    first = POLICY.after_failure(None, error, now=100, rand=lambda: 0.5, last_success_at=90)
+    assert not first.own  # an outage, as far as anyone knows
+    # No success since: still an outage.
+    second = POLICY.after_failure(first, error, now=101, rand=lambda: 0.5, last_success_at=90)
+    assert not second.own
+    # The endpoint answered (another key) at 102, and this key failed again: its own.
+    third = POLICY.after_failure(second, error, now=103, rand=lambda: 0.5, last_success_at=102)
+    assert third.own
+    fourth = POLICY.after_failure(third, error, now=200, rand=lambda: 0.5, last_success_at=102)
+    assert fourth.own and fourth.failures == 4
+
+
+def test_a_refusal_of_the_breaker_never_makes_a_failure_the_keys_own() -> None:
+    first = POLICY.after_failure(None, UpstreamUnavailable("down"), now=100, rand=lambda: 0.5)
+    refused = POLICY.after_failure(first, CircuitOpen("open"), now=103, rand=lambda: 0.5,
+                                   last_success_at=102)  # fmt: skip
+    assert not refused.own and refused.failures == 2
+
+
+def test_a_cold_keys_first_failure_holds_nothing_back() -> None:
+    error = UpstreamUnavailable("down")
+    first = POLICY.after_failure(None, error, now=100, rand=lambda: 0.9, cold=True)
+    assert first.failed_at == 100 and not first.active(100)
+    second = POLICY.after_failure(first, error, now=101, rand=lambda: 0.5, cold=True)
+    assert second.active(101.5) and second.retry_at == 103
+    asked = UpstreamUnavailable("503", retry_after=30)
+    assert POLICY.after_failure(None, asked, now=0, rand=lambda: 0.5, cold=True).retry_at == 30
+
+
+def test_old_records_without_own_still_read() -> None:
+    raw = b'{"failures": 2, "failed_at": 1, "retry_at": 2, "status": 503, "detail": "x"}'
+    assert Backoff.from_json(raw).own is False
+    own = Backoff(2, 1, 2, 503, "x", own=True)
+    assert Backoff.from_json(own.to_json()) == own

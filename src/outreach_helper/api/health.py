@@ -1,4 +1,11 @@
-"""`/health`: is the service alive, and how are its store and the Dashboard doing."""
+"""`/health`: is the service alive, and how are its store and the Dashboard doing.
+
+What it says about the Dashboard comes from the shared upstream marks
+(`cache/upstream_marks.py`), so every worker gives the same answer: `down` when the most
+recent call of any worker failed and none has succeeded since. `degraded` adds what only
+this worker knows: a circuit not closed (unless another worker has seen its endpoint
+answer since it opened) or stale-if-error answers served in the last minute.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +16,20 @@ from outreach_helper import __version__, metrics
 from outreach_helper.api.models import HealthAnswer
 from outreach_helper.api.routing import QuickRoute
 from outreach_helper.cache.store import StoreError
+from outreach_helper.cache.upstream_marks import Mark
+from outreach_helper.dashboard.breaker import CircuitState
 
 router = APIRouter(route_class=QuickRoute, tags=["health"])
+# Stale-if-error answers this recent make the upstream `degraded`.
+STALE_IF_ERROR_RECENT = 60.0
+
+
+def overall(marks: dict[str, Mark]) -> Mark:
+    """The endpoints' marks as one: the latest success, the latest failure and its error."""
+    result = Mark()
+    for mark in marks.values():
+        result = result.merged(mark)
+    return result
 
 
 @router.get("/health", response_model=HealthAnswer, summary="Liveness and dependencies")
@@ -22,10 +41,24 @@ async def health(request: Request) -> HealthAnswer:
     except StoreError as error:
         store_error = str(error)
     client = state.client
+    marks = await client.marks.read()
+    latest = overall(marks)
     circuits = {name: str(breaker.state) for name, breaker in client.breakers.items()}
-    upstream_degraded = any(circuit != "closed" for circuit in circuits.values())
+    unsettled = [
+        name for name, breaker in client.breakers.items()
+        if breaker.state is not CircuitState.CLOSED
+        and not (breaker.opened_at is not None and marks[name].succeeded_after(breaker.opened_at))
+    ]  # fmt: skip
+    stale_at = state.cache.stale_if_error_at
+    serving_stale = stale_at is not None and client.marks.now() - stale_at < STALE_IF_ERROR_RECENT
+    if latest.down:
+        upstream_status = "down"
+    elif unsettled or serving_stale:
+        upstream_status = "degraded"
+    else:
+        upstream_status = "ok"
     body = {
-        "status": "degraded" if store_error or upstream_degraded else "ok",
+        "status": "degraded" if store_error or upstream_status != "ok" else "ok",
         "version": __version__,
         "store": {
             "backend": state.store.name,
@@ -34,11 +67,20 @@ async def health(request: Request) -> HealthAnswer:
         },
         "upstream": {
             "base_url": state.settings.outreach_base_url,
-            "status": "degraded" if upstream_degraded else "ok",
+            "status": upstream_status,
             "circuits": circuits,
-            "last_success_at": client.last_success_at,
-            "last_failure_at": client.last_failure_at,
-            "last_error": client.last_error,
+            "last_success_at": latest.last_success_at,
+            "last_failure_at": latest.last_failure_at,
+            "last_error": latest.last_error,
+            "endpoints": {
+                name: {
+                    "status": "down" if mark.down else "ok",
+                    "last_success_at": mark.last_success_at,
+                    "last_failure_at": mark.last_failure_at,
+                    "last_error": mark.last_error,
+                }
+                for name, mark in marks.items()
+            },
         },
     }
     return HealthAnswer.model_validate(body)

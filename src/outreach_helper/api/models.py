@@ -129,8 +129,7 @@ class StatusAnswer(Strict):
         ge=0,
     )
     total_courses: int = Field(
-        description="Alias of `course_count` (same value), the name the wmf-outreach gadget "
-        "reads",
+        description="Alias of `course_count` (same value), the name the wmf-outreach gadget reads",
         ge=0,
     )
     tracked_count: int = Field(
@@ -409,16 +408,37 @@ class StoreHealth(Strict):
     error: str | None
 
 
+class EndpointHealth(Strict):
+    status: str = Field(description='"down" (its last call, by any worker, failed) or "ok"')
+    last_success_at: float | None = Field(description="Unix time of its last good answer")
+    last_failure_at: float | None = Field(description="Unix time of its last failure")
+    last_error: str | None
+
+
 class UpstreamHealth(Strict):
     base_url: str = Field(examples=["https://outreachdashboard.wmflabs.org"])
-    status: str = Field(description='"ok", or "degraded" while a circuit is not closed')
-    circuits: dict[str, str] = Field(
-        description='Per endpoint: "closed" (calls go through), "open" (calls fail fast '
-        'while the Dashboard cools down) or "half-open" (one probe goes through)'
+    status: str = Field(
+        description='"down" when the most recent call to the Dashboard, by any worker, '
+        'failed and none has succeeded since; "degraded" while a circuit of this worker is '
+        "not closed (and no worker has seen the endpoint answer since it opened) or "
+        'stale-if-error answers were served in the last minute; "ok" otherwise',
+        examples=["ok"],
     )
-    last_success_at: float | None = Field(description="Unix time of the last good answer")
-    last_failure_at: float | None = Field(description="Unix time of the last failure")
-    last_error: str | None
+    circuits: dict[str, str] = Field(
+        description='This worker\'s circuit per endpoint: "closed" (calls go through), "open" '
+        '(calls fail fast while the Dashboard cools down) or "half-open" (one probe goes '
+        "through)"
+    )
+    last_success_at: float | None = Field(
+        description="Unix time of the last good answer, by any worker"
+    )
+    last_failure_at: float | None = Field(
+        description="Unix time of the last failure, by any worker"
+    )
+    last_error: str | None = Field(description="The last failure's error, by any worker")
+    endpoints: dict[str, EndpointHealth] = Field(
+        description="The same, per endpoint (user_stats, course, users)"
+    )
 
 
 class HealthAnswer(Strict):

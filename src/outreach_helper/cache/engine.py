@@ -28,11 +28,12 @@ from typing import Any
 
 from outreach_helper import metrics
 from outreach_helper.cache import spread
-from outreach_helper.cache.backoff import BackoffPolicy
+from outreach_helper.cache.backoff import Backoff, BackoffPolicy
 from outreach_helper.cache.entry import Entry
 from outreach_helper.cache.lease import Leases
 from outreach_helper.cache.meta import Meta
 from outreach_helper.cache.store import Record, Store
+from outreach_helper.cache.upstream_marks import UpstreamMarks
 from outreach_helper.dashboard.outcomes import (
     FetchOptions,
     Found,
@@ -127,8 +128,14 @@ class SWRCache:
         policy: Policy | None = None,
         clock: Callable[[], float] = time.time,
         rand: Callable[[], float] = random.random,
+        marks: UpstreamMarks | None = None,
     ):
         self.store = store
+        # The shared upstream marks: a success of an endpoint anywhere ends the backoff of
+        # its keys that failed in the same outage (`Backoff.ended_by`).
+        self._marks = marks
+        # When this worker last answered stale-if-error (None: never).
+        self.stale_if_error_at: float | None = None
         self._windows = windows
         self._foreground_timeout = foreground_timeout
         self._policy = policy or Policy()
@@ -192,8 +199,9 @@ class SWRCache:
         self._count(kind, lookup)
         return lookup
 
-    @staticmethod
-    def _count(kind: Kind, lookup: Lookup) -> None:
+    def _count(self, kind: Kind, lookup: Lookup) -> None:
+        if lookup.state is CacheState.STALE_IF_ERROR:
+            self.stale_if_error_at = self._clock()  # /health: degraded for a while
         state = "negative" if lookup.entry.is_negative else lookup.state.value
         metrics.cache_lookup(kind.name, state).inc()
 
@@ -204,7 +212,7 @@ class SWRCache:
         entry = record.entry
         if entry is None:
             return None
-        backing_off = record.backoff is not None and record.backoff.active(now)
+        backing_off = self._backing_off(kind.name, record.backoff, now, cold=False)
         age = now - entry.fetched_at
         if entry.is_negative:
             return Lookup(entry, CacheState.FRESH) if age < self._windows.not_found_ttl else None
@@ -214,6 +222,8 @@ class SWRCache:
             return Lookup(entry, CacheState.FRESH)
         if age < kind.ttl + self._windows.stale_while_revalidate:
             if backing_off:
+                if self._marks is not None:
+                    self._marks.refresh_soon()  # a success elsewhere would end the backoff
                 return Lookup(entry, CacheState.STALE_IF_ERROR)
             self._refresh(key, kind, fetch, record)
             return Lookup(entry, CacheState.STALE)
@@ -226,9 +236,12 @@ class SWRCache:
             return settled
         now = self._clock()
         entry = record.entry
-        backing_off = record.backoff is not None and record.backoff.active(now)
-        age = now - entry.fetched_at if entry is not None else 0.0
         usable = entry is not None and not entry.is_negative
+        cold = not usable
+        if self._marks is not None and self._backing_off(kind.name, record.backoff, now, cold):
+            await self._marks.refresh()  # another worker may have seen the endpoint answer
+        backing_off = self._backing_off(kind.name, record.backoff, now, cold)
+        age = now - entry.fetched_at if entry is not None else 0.0
         stale = entry if usable and age < kind.ttl + self._windows.stale_if_error else None
         try:
             if backing_off:
@@ -355,8 +368,10 @@ class SWRCache:
                     current = await self.store.read(key)
                     if _newer(current.entry, seen.entry):
                         return current.entry  # another worker wrote it just before
-                    if current.backoff is not None and current.backoff.active(self._clock()):
-                        raise current.backoff.error(self._clock())
+                    now = self._clock()
+                    cold = current.entry is None or current.entry.is_negative
+                    if self._backing_off(kind.name, current.backoff, now, cold):
+                        raise current.backoff.error(now)
                     return await self._fetch_and_store(key, kind, fetch, current, background)
             if background:
                 return None
@@ -412,7 +427,7 @@ class SWRCache:
             else:
                 entry, meta = Entry(started, None), None
         except UpstreamError as error:
-            await self._back_off(key, current, error)
+            await self._back_off(key, kind, current, error)
             raise
         written = await self.store.write(key, entry, meta, self._retention(kind, entry))
         if current.backoff is not None:
@@ -422,10 +437,19 @@ class SWRCache:
             return (await self.store.read(key)).entry or entry
         return entry
 
-    async def _back_off(self, key: str, current: Record, error: UpstreamError) -> None:
+    def _backing_off(self, kind: str, backoff: Backoff | None, now: float, cold: bool) -> bool:
+        """Whether `backoff` holds the key back now (see `UpstreamMarks.waives`); `cold`:
+        nothing usable is stored for it."""
+        if backoff is None or not backoff.active(now):
+            return False
+        return self._marks is None or not self._marks.waives(kind, backoff, cold=cold)
+
+    async def _back_off(self, key: str, kind: Kind, current: Record, error: UpstreamError) -> None:
         now = self._clock()
         policy = self._policy.backoff
-        backoff = policy.after_failure(current.backoff, error, now, self._rand)
+        success = self._marks.for_kind(kind.name).last_success_at if self._marks else None
+        cold = current.entry is None or current.entry.is_negative
+        backoff = policy.after_failure(current.backoff, error, now, self._rand, success, cold)
         log.info(
             "backing off %s for %.1f s after %d failure(s)",
             key, backoff.retry_at - now, backoff.failures,

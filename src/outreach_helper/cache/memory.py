@@ -15,6 +15,7 @@ from outreach_helper.cache.backoff import Backoff
 from outreach_helper.cache.entry import Entry
 from outreach_helper.cache.meta import Meta
 from outreach_helper.cache.store import Record, backoff_key, lease_key, meta_key
+from outreach_helper.cache.upstream_marks import Mark
 
 
 class MemoryStore:
@@ -26,6 +27,8 @@ class MemoryStore:
         self._items: OrderedDict[str, tuple[float, Any]] = OrderedDict()
         self._max_entries = max_entries
         self._clock = clock
+        # A few endpoints' marks, beside the entries (never evicted, never purged).
+        self._marks: dict[str, Mark] = {}
 
     def __len__(self) -> int:
         return len(self._items)
@@ -106,6 +109,12 @@ class MemoryStore:
         for name in doomed:
             del self._items[name]
         return len(doomed)
+
+    async def record_mark(self, endpoint: str, mark: Mark) -> None:
+        self._marks[endpoint] = self._marks.get(endpoint, Mark()).merged(mark)
+
+    async def read_marks(self, endpoints: list[str]) -> list[Mark]:
+        return [self._marks.get(endpoint, Mark()) for endpoint in endpoints]
 
     async def ping(self) -> None:
         return None

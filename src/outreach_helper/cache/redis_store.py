@@ -22,6 +22,7 @@ from outreach_helper.cache.backoff import Backoff
 from outreach_helper.cache.entry import Entry
 from outreach_helper.cache.meta import Meta
 from outreach_helper.cache.store import Record, StoreError, backoff_key, lease_key, meta_key
+from outreach_helper.cache.upstream_marks import MARK_TTL, Mark, mark_key
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -29,6 +30,24 @@ PURGE_CHUNK = 500  # keys deleted per round trip, so a purge never blocks Redis 
 # The `generation` key changes at every delete and purge, so that a worker that missed the
 # invalidation still notices at its next re-read (see `tier.py`). It outlives any entry.
 GENERATION_TTL = 30 * 86400
+# An endpoint's marks (a hash): each time is set only if newer than the stored one, so two
+# workers writing at once cannot move a mark back; the error goes with its failure time.
+# KEYS[1] the hash; ARGV: expiry (ms), success time or "", failure time or "", error.
+RECORD_MARK = """
+local function newer(field, value)
+  if value == '' then return false end
+  local old = tonumber(redis.call('HGET', KEYS[1], field))
+  return old == nil or tonumber(value) > old
+end
+if newer('last_success_at', ARGV[2]) then
+  redis.call('HSET', KEYS[1], 'last_success_at', ARGV[2])
+end
+if newer('last_failure_at', ARGV[3]) then
+  redis.call('HSET', KEYS[1], 'last_failure_at', ARGV[3], 'last_error', ARGV[4])
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 1
+"""
 
 
 def _ms(seconds: float) -> int:
@@ -67,6 +86,7 @@ class RedisStore:
         self._write = self._redis.register_script(redis_scripts.WRITE_IF_NEWER)
         self._renew = self._redis.register_script(redis_scripts.RENEW_LEASE)
         self._release = self._redis.register_script(redis_scripts.RELEASE_LEASE)
+        self._record_mark = self._redis.register_script(RECORD_MARK)
 
     def _key(self, key: str) -> str:
         return self._prefix + key
@@ -179,6 +199,27 @@ class RedisStore:
                 pipe.delete(*names).zrem(self._index, *names)
                 removed, _ = await self._call(pipe.execute())
             deleted += removed
+
+    async def record_mark(self, endpoint: str, mark: Mark) -> None:
+        fields = mark.to_fields()
+        await self._call(
+            self._record_mark(
+                keys=[self._key(mark_key(endpoint))],
+                args=[
+                    _ms(MARK_TTL),
+                    fields.get("last_success_at", ""),
+                    fields.get("last_failure_at", ""),
+                    fields.get("last_error", ""),
+                ],
+            )  # fmt: skip
+        )
+
+    async def read_marks(self, endpoints: list[str]) -> list[Mark]:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for endpoint in endpoints:
+                pipe.hgetall(self._key(mark_key(endpoint)))
+            hashes = await self._call(pipe.execute())
+        return [Mark.from_fields(fields) for fields in hashes]
 
     async def ping(self) -> None:
         await self._call(self._redis.ping())

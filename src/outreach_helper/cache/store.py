@@ -6,6 +6,9 @@ store keeps, under other keys with expiries of their own:
     meta:KEY      validators and fetch duration (`meta.py`), written with the entry
     backoff:KEY   failures of the last fetches (`backoff.py`)
     lease:KEY     which worker is fetching KEY right now (`lease.py`)
+
+and, once per upstream endpoint, `upstream:ENDPOINT`: its last success and failure
+(`upstream_marks.py`), shared by every worker.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Protocol
 from outreach_helper.cache.backoff import Backoff
 from outreach_helper.cache.entry import Entry
 from outreach_helper.cache.meta import Meta
+from outreach_helper.cache.upstream_marks import Mark
 
 
 class StoreError(Exception):
@@ -81,6 +85,12 @@ class Store(Protocol):
 
     async def purge(self) -> int:
         """Forget every entry and meta (not leases); how many keys went."""
+
+    async def record_mark(self, endpoint: str, mark: Mark) -> None:
+        """Store the fields `mark` has for `endpoint`, keeping the newer of each."""
+
+    async def read_marks(self, endpoints: list[str]) -> list[Mark]:
+        """The stored marks of each endpoint (an empty `Mark` when none)."""
 
     async def ping(self) -> None:
         """Raise StoreError when the store cannot be used."""

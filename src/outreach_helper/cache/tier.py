@@ -45,6 +45,7 @@ from outreach_helper.cache.memory import MemoryStore
 from outreach_helper.cache.meta import Meta
 from outreach_helper.cache.redis_store import RedisStore
 from outreach_helper.cache.store import Record, StoreError
+from outreach_helper.cache.upstream_marks import Mark
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -314,6 +315,31 @@ class TieredStore:
         purged = await self._outage.purge() + await self.shared.purge()
         await self._publish(PURGED)
         return purged
+
+    async def record_mark(self, endpoint: str, mark: Mark) -> None:
+        # Kept here too, so that while Redis fails this worker still knows its own marks.
+        await self._outage.record_mark(endpoint, mark)
+        if not self._redis_down(self._clock()):
+            try:
+                await self.shared.record_mark(endpoint, mark)
+            except StoreError as error:
+                self._failed(error)
+            else:
+                self._answered()
+
+    async def read_marks(self, endpoints: list[str]) -> list[Mark]:
+        """Redis's marks merged with this worker's own (newer of each field); this
+        worker's alone while Redis fails."""
+        local = await self._outage.read_marks(endpoints)
+        if self._redis_down(self._clock()):
+            return local
+        try:
+            shared = await self.shared.read_marks(endpoints)
+        except StoreError as error:
+            self._failed(error)
+            return local
+        self._answered()
+        return [mine.merged(theirs) for mine, theirs in zip(local, shared, strict=True)]
 
     async def ping(self) -> None:
         """Check Redis now (for /health), recording the outcome."""

@@ -9,7 +9,10 @@ repeated failures; only background refreshes are retried (stamina: at most
 `REFRESH_ATTEMPTS`, exponential backoff with jitter, honouring `Retry-After`), each attempt
 going through the breaker and the in-flight cap like any other request; refreshes send
 the validators they have, so an unchanged document costs a 304 and no download (though
-the Dashboard renders it all the same: a 304 saves bytes, not its work).
+the Dashboard renders it all the same: a 304 saves bytes, not its work). Every success
+and failure is also recorded in the shared upstream marks (`cache/upstream_marks.py`),
+which `/health` reports and which end an open circuit's cool-down here as soon as any
+worker has seen the endpoint answer again.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ import stamina
 import structlog
 
 from outreach_helper import __version__, metrics
+from outreach_helper.cache.memory import MemoryStore
+from outreach_helper.cache.upstream_marks import ENDPOINTS, UpstreamMarks
 from outreach_helper.dashboard import records
 from outreach_helper.dashboard.breaker import CircuitBreaker, CircuitState
 from outreach_helper.dashboard.outcomes import (
@@ -49,7 +54,6 @@ log = structlog.get_logger(__name__)
 # Outcome labels in metrics and logs.
 OUTCOME_NAMES = {Found: "found", NotFound: "not_found", NotModified: "not_modified"}
 
-ENDPOINTS = ("user_stats", "course", "users")
 # Waits between the attempts of a background refresh: about 0.5 s, then 1 s, plus up to
 # 1 s of jitter. A Retry-After up to RETRY_AFTER_MAX is honoured instead; a longer one
 # ends the refresh (the cache then backs off for at least that long).
@@ -98,7 +102,8 @@ class DashboardClient:
         settings: Settings,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
+        marks: UpstreamMarks | None = None,
     ):
         self._deadline = settings.upstream_deadline
         self._attempts = settings.refresh_attempts
@@ -108,10 +113,14 @@ class DashboardClient:
                 name,
                 failure_threshold=settings.breaker_failures,
                 cooldown=settings.breaker_cooldown,
+                first_cooldown=settings.breaker_first_cooldown,
                 clock=clock,
             )
             for name in ENDPOINTS
         }
+        # Unix times in the marks: `clock` is the wall clock (or a test's simulated one).
+        self.marks = marks or UpstreamMarks(MemoryStore(), clock=clock)
+        self.marks.probe_due = lambda endpoint: self.breakers[endpoint].probe_due
         self._http = httpx.AsyncClient(
             base_url=settings.outreach_base_url,
             headers={
@@ -126,10 +135,6 @@ class DashboardClient:
             follow_redirects=False,
             transport=transport,
         )
-        # What /health reports about the upstream.
-        self.last_success_at: float | None = None
-        self.last_failure_at: float | None = None
-        self.last_error: str | None = None
         # Requests actually sent, per endpoint (not those the breaker refused).
         self.sent: Counter[str] = Counter()
 
@@ -194,6 +199,11 @@ class DashboardClient:
     ) -> Outcome:
         """One request, through the endpoint's breaker, with logging and /health figures."""
         breaker = self.breakers[endpoint]
+        if breaker.state is not CircuitState.CLOSED:
+            # Has another worker seen the endpoint answer since this circuit opened?
+            await self.marks.refresh()
+            if breaker.recovered_elsewhere(self.marks.view(endpoint).last_success_at):
+                log.info("upstream answered another worker; probing", endpoint=endpoint)
         started = time.perf_counter()
         try:
             outcome = await self._request(endpoint, path, trim, options.validators)
@@ -201,14 +211,15 @@ class DashboardClient:
             raise  # nothing was sent: nothing to record
         except UpstreamError as error:
             breaker.failure()
-            self.last_failure_at, self.last_error = time.time(), f"{endpoint}: {error.detail}"
+            # The detail already names the endpoint.
+            await self.marks.failed(endpoint, error.detail)
             self._record(endpoint, error.outcome, started, error=error.detail)
             raise
         except BaseException:
             breaker.abandon()
             raise
         breaker.success()
-        self.last_success_at = time.time()
+        await self.marks.succeeded(endpoint)
         self._record(endpoint, OUTCOME_NAMES[type(outcome)], started)
         return outcome
 
