@@ -86,6 +86,7 @@ ROUTES = {  # share of requests
     "course": 16, "roster": 12,
 }  # fmt: skip
 REDIS_TAIL = SERVICE.redis_retry_interval + SERVICE.redis_timeout + 1  # back in use by then
+FETCH_SLACK = 3.0  # an entry's fetch is known to a few seconds (Age is whole seconds)
 
 
 # --- the population --------------------------------------------------------------------------
@@ -608,15 +609,18 @@ def usable(previous: Entry | None, at: float) -> bool:
 
 
 def out_of_reach(fetched: float, sent: float, received: float, redis: list[Window]) -> bool:
-    """Redis could not give the entry: it was paused or restarting around the request
-    (workers use it again only after REDIS_RETRY_INTERVAL), or our keys may have been
-    evicted or lost since the entry was fetched."""
+    """Whether Redis could not give the entry to the worker asked (which may never have
+    held a copy of its own): Redis was paused or restarting around the request (workers use
+    it again only REDIS_RETRY_INTERVAL after a failure), or when the entry was fetched
+    (what a worker fetches then goes to its own tier alone), or our keys may have been
+    evicted or lost since it was fetched."""
     for window in redis:
         end = window.end if window.end is not None else float("inf")
-        if window.name == "pause" and window.start <= received and sent <= end + REDIS_TAIL:
-            return True
-        if window.name == "restart" and window.start <= received and sent <= end + REDIS_TAIL:
-            return True
+        if window.name in ("pause", "restart"):
+            if window.start <= received and sent <= end + REDIS_TAIL:
+                return True
+            if window.start <= fetched + FETCH_SLACK and fetched <= end + REDIS_TAIL:
+                return True
         if window.name in ("squeeze", "restart") and window.start <= received and fetched <= end:
             return True
     return False

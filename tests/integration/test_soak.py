@@ -133,6 +133,13 @@ def test_5xx_are_classified_by_what_was_stored() -> None:
     squeezed_before = [Window("redis", "squeeze", 80.0, 85.0)]  # before the fetch: harmless
     counts, _ = classify_failures(tally, squeezed_before, origin=0.0)
     assert counts["usable"] == 2
+    # Fetched while Redis was paused: only the fetching worker's tier ever held it.
+    fetched_in_pause = [Window("redis", "pause", 97.0, 98.0)]
+    counts, _ = classify_failures(tally, fetched_in_pause, origin=0.0)
+    assert counts == {"usable, out of reach": 2, "no usable entry": 2}
+    long_before = [Window("redis", "pause", 10.0, 11.0)]
+    counts, _ = classify_failures(tally, long_before, origin=0.0)
+    assert counts["usable"] == 2
 
 
 # --- the task gauge the soak reads -------------------------------------------------------------
