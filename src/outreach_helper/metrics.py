@@ -7,6 +7,7 @@ adds up. Without it (one process, tests) the default in-memory registry is used.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import os
 from typing import Any
@@ -65,6 +66,21 @@ answer_age_seconds = Histogram(
     "Age of the cached data in answers (seconds since the Dashboard answered)",
     buckets=(1, 10, 60, 300, 900, 3600, 4 * 3600, 86400, 7 * 86400),
 )
+
+# Measured when /metrics is read, so a soak can see that tasks do not pile up. The label
+# tells the worker apart: with `serve --workers N` each scrape is answered by one worker
+# and its own registry (under gunicorn the multi-process files add a `pid` label too).
+asyncio_tasks = Gauge(
+    f"{PREFIX}_asyncio_tasks",
+    "asyncio tasks alive in this worker's event loop when /metrics was read",
+    ["worker"],
+    multiprocess_mode="liveall",
+)
+
+
+def count_tasks() -> None:
+    """Set this worker's task gauge; called from the event loop (the /metrics route)."""
+    asyncio_tasks.labels(str(os.getpid())).set(len(asyncio.all_tasks()))
 
 
 def exposition() -> tuple[bytes, str]:

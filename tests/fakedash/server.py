@@ -45,6 +45,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from outreach_helper.demo import rails
+from outreach_helper.domain.identity import collation_key
 from tests.fakedash.dataset import Dataset, build_dataset
 
 ENDPOINTS = ("user_stats", "course", "users", "other")
@@ -76,6 +77,7 @@ _LOGIN_HTML = """<!DOCTYPE html>
 """
 # JSON of the wrong shape, per endpoint: parses fine, means nothing.
 _WRONG_SHAPES = {"user_stats": b"[]", "course": b'{"unexpected": 1}', "users": b'{"unexpected": 1}'}
+_USER_NOT_FOUND = {"error": "User not found"}
 _TRUNCATED_JSON = b'{"course": {"id": 31877, "title": "Wikidata Da'
 
 
@@ -125,7 +127,13 @@ class FakeDashboard:
         stats_every        None, or seconds of ``clock`` between stats runs: each run
                            rewrites course.json of every course being updated (and a
                            roster row), as the Dashboard's update jobs do (default None)
-        clock              what "now" is for ``stats_every`` (default ``time.time``)
+        clock              what "now" is for ``stats_every`` and ``schedule`` (default
+                           ``time.time``)
+
+    Data that changes at known times: ``schedule("user", name, [(at, payload), ...])``
+    (or ``"course"``, slug, course.json payloads; ``None`` = 404) makes every answer
+    rendered at ``clock() >= at`` use that version, and ``truth(kind, key, at)`` says what
+    was served at any instant, so a checker can tell a stale answer from a wrong one.
     """
 
     def __init__(
@@ -153,6 +161,10 @@ class FakeDashboard:
         self._stats_runs = 0
         self._stats_done = 0  # runs of stats_every applied
         self._stats_origin: float | None = None
+        # (kind, collation key) -> (base payload, [(at, payload), ...] sorted by at)
+        self._timelines: dict[
+            tuple[str, str], tuple[dict | None, list[tuple[float, dict | None]]]
+        ] = {}
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
@@ -443,6 +455,39 @@ class FakeDashboard:
             else:
                 self.dataset.private.discard(slug)
 
+    def schedule(self, kind: str, key: str, versions: Iterable[tuple[float, dict | None]]) -> None:
+        """From each ``at`` (a ``clock()`` time) on, serve that payload for the user (kind
+        "user": user_stats.json) or the course (kind "course": course.json; its roster is
+        left alone; it must be in the dataset); before the first, what the dataset holds
+        now. ``None`` is a 404.
+        Replaces an earlier schedule of the same key."""
+        if kind not in ("user", "course"):
+            raise ValueError(f"kind must be 'user' or 'course', not {kind!r}")
+        with self._lock:
+            rows = self.dataset.users if kind == "user" else self.dataset.courses
+            found = rails.find_by_collation(rows, key)
+            base = _clone_json(found[1]) if found is not None else None
+            timeline = sorted(((float(at), _clone_json(p)) for at, p in versions), key=_first)
+            self._timelines[(kind, collation_key(key))] = (base, timeline)
+
+    def truth(self, kind: str, key: str, at: float) -> dict | None:
+        """The payload a scheduled ``key`` was (or will be) served with at ``at``: the
+        user_stats.json or course.json body before rendering, or None for a 404."""
+        with self._lock:
+            base, timeline = self._timelines[(kind, collation_key(key))]
+        current = base
+        for moment, payload in timeline:
+            if moment > at:
+                break
+            current = payload
+        return current
+
+    def _scheduled(self, kind: str, key: str | None) -> tuple[bool, dict | None]:
+        """(whether ``key`` has a schedule, its payload at ``clock()``)."""
+        if key is None or (kind, collation_key(key)) not in self._timelines:
+            return False, None
+        return True, self.truth(kind, key, self.clock())
+
     def update_stats(self, slugs: Iterable[str] | None = None, at: float | None = None) -> int:
         """One stats run, as the Dashboard's update jobs make one: for each course being
         updated (``slugs``, or every course with start <= at <= update_until) a new
@@ -574,9 +619,12 @@ class FakeDashboard:
                 rails.read_username(query)
             except rails.BadQuery:
                 return _html(400, _BAD_REQUEST_HTML)
+            scheduled, payload = self._scheduled("user", target)
+            if scheduled:
+                return _json(*((404, _USER_NOT_FOUND) if payload is None else (200, payload)))
             found = rails.find_by_collation(data.users, target) if target else None
             if found is None:
-                return _json(404, {"error": "User not found"})
+                return _json(404, _USER_NOT_FOUND)
             return _json(200, found[1])
         if endpoint in ("course", "users") and target is not None:
             found = rails.find_by_collation(data.courses, target)
@@ -586,9 +634,23 @@ class FakeDashboard:
             if slug in data.private:
                 return _json(404, rails.PRIVATE_COURSE)
             if endpoint == "course":
+                scheduled, payload = self._scheduled("course", slug)
+                if scheduled:
+                    if payload is None:
+                        return _json(404, rails.course_not_found(target))
+                    return _json(200, rails.render_course(payload))
                 return _json(200, rails.render_course(course))
             return _json(200, data.rosters.get(slug, {"course": {"users": []}}))
         return _html(404, _NOT_FOUND_HTML)
+
+
+def _clone_json(payload: dict | None) -> dict | None:
+    """A deep copy, so later edits of the caller's dict do not change the timeline."""
+    return None if payload is None else orjson.loads(orjson.dumps(payload))
+
+
+def _first(pair: tuple[float, object]) -> float:
+    return pair[0]
 
 
 def _matches(headers: Mapping[str, str], etag: str | None, modified: str | None) -> bool:

@@ -618,3 +618,68 @@ def test_main_module_serves_in_the_foreground() -> None:
         process.terminate()
         output, _ = process.communicate(timeout=10)
     assert "'user_stats': 1" in output
+
+
+# --- data that changes at known times (schedule / truth) -------------------------------------
+
+
+def _courses_of(response: httpx.Response) -> list[tuple[str, int]]:
+    return [(row["course_slug"], row["user_count"]) for row in response.json()["courses_details"]]
+
+
+def test_a_scheduled_user_changes_at_the_given_instants() -> None:
+    clock = {"now": 1000.0}
+    with FakeDashboard() as fake:
+        fake.clock = lambda: clock["now"]
+        base = fake.dataset.users[ds.ADA]
+        fewer = {**base, "courses_details": base["courses_details"][:1]}
+        fake.schedule("user", ds.ADA, [(1010.0, fewer), (1020.0, None)])
+        fake.dataset.users[ds.ADA]["max_project"] = "edited later"  # the base was copied
+        url = fake.base_url + "/user_stats.json?username=Ada_Example"
+
+        before = httpx.get(url)
+        assert _courses_of(before) == _courses_of_payload(base)
+        assert before.json()["max_project"] != "edited later"
+        clock["now"] = 1010.0  # the instant itself already serves the new version
+        assert _courses_of(httpx.get(url)) == _courses_of_payload(fewer)
+        clock["now"] = 1020.5
+        gone = httpx.get(url)
+        assert gone.status_code == 404 and gone.json() == {"error": "User not found"}
+        # Any spelling the collation finds reads the same timeline.
+        assert httpx.get(fake.base_url + "/user_stats.json?username=ada_example").status_code == 404
+
+        assert _courses_of_payload(fake.truth("user", ds.ADA, 1009.99)) == _courses_of(before)
+        assert fake.truth("user", ds.ADA, 1015.0)["courses_details"] == fewer["courses_details"]
+        assert fake.truth("user", ds.ADA, 5000.0) is None
+
+
+def _courses_of_payload(payload: dict) -> list[tuple[str, int]]:
+    return [(row["course_slug"], row["user_count"]) for row in payload["courses_details"]]
+
+
+def test_a_scheduled_course_changes_its_course_json_and_etag_but_not_its_roster() -> None:
+    clock = {"now": 50.0}
+    with FakeDashboard() as fake:
+        fake.clock = lambda: clock["now"]
+        base = fake.dataset.courses[ds.SLUG_ACTIVE]
+        grown = {"course": {**base["course"], "student_count": 43}}
+        fake.schedule("course", ds.SLUG_ACTIVE, [(60.0, grown)])
+        url = fake.base_url + course_path(ds.SLUG_ACTIVE)
+        roster_url = fake.base_url + course_path(ds.SLUG_ACTIVE, "users.json")
+        roster = httpx.get(roster_url).json()
+
+        first = httpx.get(url)
+        assert first.json()["course"]["student_count"] == base["course"]["student_count"]
+        clock["now"] = 61.0
+        second = httpx.get(url, headers={"If-None-Match": first.headers["etag"]})
+        assert second.status_code == 200  # changed: the old ETag no longer matches
+        assert second.json()["course"]["student_count"] == 43
+        assert "ended" in second.json()["course"]  # still rendered as the view does
+        assert httpx.get(roster_url).json() == roster
+        assert fake.truth("course", ds.SLUG_ACTIVE, 59.0)["course"]["student_count"] == 42
+
+
+def test_schedule_refuses_unknown_kinds() -> None:
+    fake = FakeDashboard()
+    with pytest.raises(ValueError, match="kind"):
+        fake.schedule("roster", ds.SLUG_ACTIVE, [])

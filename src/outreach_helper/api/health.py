@@ -94,5 +94,6 @@ async def healthz() -> PlainTextResponse:
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)
 async def prometheus_metrics() -> Response:
+    metrics.count_tasks()
     body, content_type = metrics.exposition()
     return Response(body, media_type=content_type)
