@@ -10,9 +10,12 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 import redis.asyncio as aioredis
 
+from outreach_helper.cache.backoff import Backoff
+from outreach_helper.cache.engine import CacheState, Kind, SWRCache, Windows
 from outreach_helper.cache.entry import Entry
 from outreach_helper.cache.tier import TieredStore
 from outreach_helper.components import build_store
+from outreach_helper.dashboard.outcomes import NotFound
 from outreach_helper.settings import Settings
 from tests.servers import RedisServer, wait_until
 
@@ -125,3 +128,47 @@ async def test_redis_down_the_copies_answer_and_writes_stay_local(
     assert (await one.read("user:Cold")).entry == cold
     assert await one.acquire_lease("user:Cold", "t", 10)  # in this process's memory
     await dead.aclose()
+
+
+async def test_read_shared_asks_redis_even_for_a_trusted_copy(workers) -> None:
+    one, two = workers(tier_recheck_interval=60), workers(tier_recheck_interval=60)
+    await _subscribed(one, two)
+    first = Entry(time.time(), {"v": 1})
+    await one.shared.write(KEY, first, None, 3600)  # no invalidations in this test
+    assert (await two.read(KEY)).entry == first
+    # Written without an invalidation reaching two (as if lost).
+    await one.shared.write(KEY, Entry(first.fetched_at + 1, {"v": 2}), None, 3600)
+    assert (await two.read(KEY)).entry == first  # the copy, trusted for a minute
+    assert (await two.read_shared(KEY)).entry.data == {"v": 2}
+    assert (await two.read(KEY)).entry.data == {"v": 2}  # and the copy replaced
+
+
+async def test_a_remembered_failure_is_not_answered_when_another_worker_has_fetched(
+    workers,
+) -> None:
+    """Worker two's copy says "backing off, nothing usable"; worker one has since stored a
+    fresh answer (a remembered 404) whose invalidation never reached two: two answers it,
+    with no fetch, instead of replaying the failure as a 503 (found by the chaos soak)."""
+    one, two = workers(tier_recheck_interval=60), workers(tier_recheck_interval=60)
+    await _subscribed(one, two)
+    kind = Kind("user", ttl=3600)
+    windows = Windows(stale_while_revalidate=60, stale_if_error=600, not_found_ttl=300)
+    now = time.time()
+    await two.write(KEY, Entry(now - 400, None), None, 3600)  # a 404, past its window
+    await two.set_backoff(KEY, Backoff(2, now - 1, now + 30, 503, "down"), 60)
+    assert (await two.read(KEY)).backoff is not None  # two's copy, trusted for a minute
+    await one.shared.write(KEY, Entry(now, None), None, 3600)
+    await one.shared.clear_backoff(KEY)
+    fetches: list[object] = []
+
+    async def fetch(options: object) -> NotFound:
+        fetches.append(options)
+        return NotFound()
+
+    cache = SWRCache(two, windows, foreground_timeout=5)
+    try:
+        lookup = await cache.get(kind, "Ada Example", fetch)
+    finally:
+        await cache.aclose()
+    assert lookup.state is CacheState.FRESH and lookup.entry.fetched_at == now
+    assert fetches == []

@@ -234,6 +234,15 @@ class SWRCache:
         settled = self._settle(key, kind, record, fetch)
         if settled is not None:
             return settled
+        if self._replays_failure(kind, record):
+            # Before answering a remembered failure, read what every worker sees: this
+            # worker's copy may be a second old, and another worker may have fetched the
+            # key since (the chaos soak caught such 503s). A fetch needs no such read:
+            # taking the lease re-reads the key from Redis.
+            record = await self.store.read_shared(key)
+            settled = self._settle(key, kind, record, fetch)
+            if settled is not None:
+                return settled
         now = self._clock()
         entry = record.entry
         usable = entry is not None and not entry.is_negative
@@ -436,6 +445,18 @@ class SWRCache:
             log.info("a newer entry of %s was written meanwhile; keeping it", key)
             return (await self.store.read(key)).entry or entry
         return entry
+
+    def _replays_failure(self, kind: Kind, record: Record) -> bool:
+        """Whether `_decide` would answer `record`'s backoff error (nothing usable stored
+        beside it)."""
+        entry = record.entry
+        cold = entry is None or entry.is_negative
+        if not self._backing_off(kind.name, record.backoff, self._clock(), cold):
+            return False
+        if cold:
+            return True
+        assert entry is not None
+        return self._clock() - entry.fetched_at >= kind.ttl + self._windows.stale_if_error
 
     def _backing_off(self, kind: str, backoff: Backoff | None, now: float, cold: bool) -> bool:
         """Whether `backoff` holds the key back now (see `UpstreamMarks.waives`); `cold`:

@@ -64,6 +64,9 @@ class MemoryStore:
     async def get_many(self, keys: list[str]) -> list[Entry | None]:
         return [self._get(key) for key in keys]
 
+    async def read_shared(self, key: str) -> Record:
+        return await self.read(key)  # one process: its copy is the shared one
+
     def current(self, key: str) -> Entry | None:
         return self._get(key)
 

@@ -106,6 +106,9 @@ class RedisStore:
         except (RedisError, OSError, TimeoutError) as error:
             raise StoreError(f"redis: {type(error).__name__}: {error}") from error
 
+    async def read_shared(self, key: str) -> Record:
+        return await self.read(key)
+
     async def read(self, key: str) -> Record:
         (record,) = await self.read_many([key])
         return record

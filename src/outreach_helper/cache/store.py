@@ -56,6 +56,10 @@ class Store(Protocol):
     async def read_many(self, keys: list[str]) -> list[Record]:
         """`read` of many keys in one round trip."""
 
+    async def read_shared(self, key: str) -> Record:
+        """`read` of what every worker sees: never a copy used without asking (the tier
+        asks Redis, when it can)."""
+
     async def get_many(self, keys: list[str]) -> list[Entry | None]: ...
 
     def current(self, key: str) -> Entry | None:

@@ -238,6 +238,13 @@ class TieredStore:
         )
         return [record if record is not None else next(absorbed) for record in records]
 
+    async def read_shared(self, key: str) -> Record:
+        # Another worker may have written the key within the copy's re-check interval
+        # (its invalidation lost or not yet here): ask Redis before acting on the copy.
+        if (copy := self._copies.get(key)) is not None:
+            copy.checked_at = NEVER
+        return await self.read(key)
+
     async def get_many(self, keys: list[str]) -> list[Entry | None]:
         return [record.entry for record in await self.read_many(keys)]
 
