@@ -67,6 +67,7 @@ def assert_refused(response: httpx.Response, status: int) -> None:
     problem = response.json()
     assert problem["status"] == status
     assert problem["type"] == "about:blank"
+    assert problem["title"] == {414: "URI Too Long", 431: "Request Header Fields Too Large"}[status]
     assert problem["detail"]
 
 

@@ -3,7 +3,8 @@
 
 Pure ASGI and outside everything but the access log, so an oversized request costs no
 routing, no validation and no upstream or store work. The servers are configured to pass
-such requests on rather than refuse them with a bare 400 (`serving.py`).
+such requests on rather than refuse them with a bare 400 (httptools sets no
+head-size limit; the CLI raises h11's, used when httptools is missing).
 """
 
 from __future__ import annotations
@@ -27,6 +28,10 @@ def target_size(scope: Scope) -> int:
 def header_size(scope: Scope) -> int:
     """Length of the header block as sent: each line `Name: value` and its CRLF."""
     return sum(len(name) + len(value) + 4 for name, value in scope.get("headers", ()))
+
+
+# RFC 9110's and RFC 6585's names (HTTPStatus still says "Request-URI Too Long").
+TITLES = {414: "URI Too Long", 431: "Request Header Fields Too Large"}
 
 
 def refusal(scope: Scope) -> tuple[int, str] | None:
@@ -53,6 +58,10 @@ class RequestLimits:
         # Outside the CORS middleware, so it carries the CORS headers itself (as the 500
         # handler does): a gadget can read why it was refused.
         response = problem(
-            status, detail, headers=dict(CORS_HEADERS), cache_control=INPUT_ERROR_CACHE
+            status,
+            detail,
+            title=TITLES[status],
+            headers=dict(CORS_HEADERS),
+            cache_control=INPUT_ERROR_CACHE,
         )
         await response(scope, receive, send)
