@@ -32,6 +32,9 @@ def _port_default() -> int:
     return int(raw)
 
 
+MAX_HEAD_BYTES = 256 * 1024  # request line and headers the server reads before the app
+
+
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
@@ -43,6 +46,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         log_config=None,  # ours (logs.py): structured, and without client addresses
         access_log=False,
         proxy_headers=True,
+        # Only if httptools is missing: h11 refuses a head over 16 KiB with a bare 400,
+        # before `api/limits.py` can answer 414/431 as problem details.
+        h11_max_incomplete_event_size=MAX_HEAD_BYTES,
     )
     return 0
 

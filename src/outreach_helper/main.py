@@ -17,6 +17,8 @@ from outreach_helper.api.errors import install_error_handlers
 from outreach_helper.api.gadget import router as gadget_router
 from outreach_helper.api.head import HeadAsGet
 from outreach_helper.api.home import home_page
+from outreach_helper.api.limits import RequestLimits
+from outreach_helper.api.models import LIMIT_RESPONSES
 from outreach_helper.api.observe import ObserveMiddleware
 from outreach_helper.components import Components
 from outreach_helper.logs import configure_logging
@@ -36,6 +38,8 @@ courses, for wiki gadgets calling from readers' browsers.
   RFC 9211 `Cache-Status`. Large answers are gzip-encoded when the client accepts it.
 * **HEAD** works on every GET route. Unknown query parameters are ignored.
 * **Errors** are RFC 9457 problem details (`application/problem+json`).
+* **Limits**: a request target (path and query) over 8 KiB gets 414, request headers
+  over 16 KiB in all get 431, before any other work.
 * **Privacy**: no client IP addresses are stored or logged.
 """
 
@@ -73,15 +77,14 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    # Outermost last: CORS headers go on everything, HEAD answers included.
+    # Outermost last: CORS headers go on everything, HEAD answers included; oversized
+    # requests are refused before anything but the access log sees them.
     app.add_middleware(HeadAsGet)
     app.add_middleware(GadgetCORS)
+    app.add_middleware(RequestLimits)
     app.add_middleware(ObserveMiddleware)
-    app.include_router(home.router)
-    app.include_router(users.router)
-    app.include_router(courses.router)
-    app.include_router(health.router)
-    app.include_router(gadget_router)
+    for router in (home.router, users.router, courses.router, health.router, gadget_router):
+        app.include_router(router, responses=LIMIT_RESPONSES)
     return app
 
 

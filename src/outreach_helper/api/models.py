@@ -475,6 +475,10 @@ _PROBLEMS = {
     504: ("The Dashboard did not answer in time and nothing usable is cached (with "
           "Retry-After)", "Upstream timeout",
           "the Dashboard is slow; no answer within 10 s (the fetch goes on, try again shortly)"),
+    414: ("The request target (path and query string) is over 8 KiB", "URI Too Long",
+          "the request target (path and query) is over 8192 bytes"),
+    431: ("The request headers are over 16 KiB in all", "Request Header Fields Too Large",
+          "the request headers are over 16384 bytes in all"),
 }  # fmt: skip
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -494,6 +498,10 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     }
     for status, (text, title, detail) in _PROBLEMS.items()
 }
+
+
+# Every route: answered by `limits.py` before any routing.
+LIMIT_RESPONSES = {status: PROBLEM_RESPONSES[status] for status in (414, 431)}
 
 
 def answer_responses(

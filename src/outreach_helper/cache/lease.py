@@ -4,6 +4,10 @@ A worker about to fetch takes the key's lease (`SET lease:KEY TOKEN NX PX ttl` i
 the others see it taken and wait for the entry instead. The lease is renewed every third
 of its lifetime while the fetch runs, so a slow fetch keeps it and a crashed worker's
 lease lapses within `ttl`. Only its owner can renew or release it (compare-and-delete).
+
+A renewal that fails (Redis stalled past the lease's expiry, or did not answer) is not
+the end of it: the owner keeps renewing and takes the lease back as soon as it is free
+again, so that a stall during a slow fetch does not hand the key to a second fetcher.
 """
 
 from __future__ import annotations
@@ -40,10 +44,14 @@ class Leases:
             await asyncio.wait([renewing])
 
     async def _renew(self, key: str, token: str) -> None:
+        lost = False
         while True:
             await asyncio.sleep(self._ttl / 3)
-            if not await self._store.renew_lease(key, token, self._ttl):
-                # Lapsed (a stalled worker) or Redis went away. The fetch goes on; the
-                # atomic write still keeps a newer entry from being overwritten.
-                log.warning("lost the fetch lease on %s", key)
-                return
+            held = await self._store.renew_lease(key, token, self._ttl)
+            # Lapsed (Redis stalled) or not answering: take it back if nobody else has.
+            held = held or await self._store.acquire_lease(key, token, self._ttl)
+            if held == lost:
+                # Lost, another worker may fetch too; the fetch goes on, and the atomic
+                # write still keeps a newer entry from being overwritten.
+                log.warning("%s the fetch lease on %s", "took back" if held else "lost", key)
+                lost = not held

@@ -305,10 +305,29 @@ class TieredStore:
         # Whoever fetches or waits for a fetch must see Redis, not the copy.
         if (copy := self._copies.get(key)) is not None:
             copy.checked_at = NEVER
-        return await self._run(lambda s: s.acquire_lease(key, token, ttl))
+        # Asked of Redis even while it is failing: a lease of this process alone is none
+        # for the other workers, so it is taken only when Redis fails this very request.
+        # That costs a cold fetch one bounded timeout in an outage; skipping Redis for
+        # `retry_interval` after one slow command let every worker that had seen it
+        # fetch a key a second time. Success ends the outage (reads go to Redis again).
+        try:
+            taken = await self.shared.acquire_lease(key, token, ttl)
+        except StoreError as error:
+            self._failed(error)
+            return await self._outage.acquire_lease(key, token, ttl)
+        self._answered()
+        return taken
 
     async def renew_lease(self, key: str, token: str, ttl: float) -> bool:
-        return await self._run(lambda s: s.renew_lease(key, token, ttl))
+        # Redis first too (a background task, no caller waits): a lease that lapsed in
+        # Redis while it stalled must be seen as lost, to be taken back (`lease.py`).
+        try:
+            renewed = await self.shared.renew_lease(key, token, ttl)
+        except StoreError as error:
+            self._failed(error)
+            return await self._outage.renew_lease(key, token, ttl)
+        self._answered()
+        return renewed
 
     async def release_lease(self, key: str, token: str) -> None:
         # Both: the lease may have been taken in either, before or during an outage.
