@@ -64,6 +64,9 @@ KNOWN = [d.NOBODY, d.ZOE, d.NGOZI, d.ADA, d.OBRIEN, d.CHIDI, d.STAFFER, d.ELODIE
 BATCH = "/api/users?usernames=" + quote(
     "|".join(KNOWN + [f"Casual Editor {n}" for n in range(50 - len(KNOWN))]), safe=""
 )
+# What Chromium and Firefox send with every request; the service answers gzip to it (bodies
+# of 1 KiB and more, compressed once per answer).
+BROWSER_ENCODINGS = "gzip, deflate, br"
 PROBES = [
     Probe("trivial endpoint (/healthz)", "/healthz"),
     Probe("user, warm", "/api/users/Ten_Courses"),
@@ -165,11 +168,12 @@ def measure(
         process(procfile_command(), env, f"{base}/healthz"),
     ):
         headers: dict[str, dict[str, str]] = {}
+        encoding = {"Accept-Encoding": args.accept_encoding} if args.accept_encoding else {}
         for probe in PROBES:
             warm = httpx.get(base + probe.path, timeout=30)
             warm.raise_for_status()
             etag = {"If-None-Match": warm.headers.get("etag", "")}
-            headers[probe.name] = etag if probe.revalidate else {}
+            headers[probe.name] = {**encoding, **(etag if probe.revalidate else {})}
             if probe.revalidate:  # check that wrk will be measuring 304s
                 again = httpx.get(base + probe.path, headers=headers[probe.name], timeout=30)
                 assert again.status_code == 304, again.status_code
@@ -208,6 +212,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="the duration split in rounds")
     parser.add_argument("--workers", default="1,2", help="worker counts, comma-separated")
     parser.add_argument("--memory", action="store_true", help="the memory store, not Redis")
+    parser.add_argument(
+        "--accept-encoding", default=BROWSER_ENCODINGS,
+        help=f"sent with every request ('' for none); default {BROWSER_ENCODINGS!r}, what "
+        "the browsers that run the gadget send",
+    )  # fmt: skip
     args = parser.parse_args()
     wrk = ensure_wrk()
     redis_server = None if args.memory else RedisServer().start()
@@ -218,7 +227,8 @@ def main() -> None:
             print_table(
                 f"wrk, {args.connections} connections, {args.duration} s per path "
                 f"(best of {args.rounds} rounds), "
-                f"{workers} worker(s), {store}, {os.cpu_count()} cores",
+                f"{workers} worker(s), {store}, {os.cpu_count()} cores, "
+                f"Accept-Encoding: {args.accept_encoding or 'none'}",
                 results,
             )
     finally:
