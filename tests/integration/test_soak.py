@@ -146,7 +146,9 @@ def test_5xx_are_classified_by_what_was_stored() -> None:
 
 
 async def test_the_task_gauge_counts_this_workers_tasks(make_app, fake: FakeDashboard) -> None:
-    server = make_app()
+    # Room for all ten fetches at once (the default cap of 8 would hold two back until the
+    # first ones end, and the count would be taken after most requests had finished).
+    server = make_app(upstream_max_in_flight=16)
     fake.latency = 1.0
 
     def tasks(text: str) -> int:
