@@ -5,6 +5,8 @@ upstream work, both from the test server and from `serve --workers 2` (the CLI's
 from __future__ import annotations
 
 import http.client
+import logging
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
@@ -13,6 +15,7 @@ import httpx
 import pytest
 
 from outreach_helper.api.limits import MAX_HEADER_BYTES, MAX_TARGET_BYTES
+from outreach_helper.api.observe import LOGGED_PATH_MAX
 from tests.fakedash import dataset as d
 from tests.fakedash.server import FakeDashboard
 from tests.servers import AppServer, RedisServer
@@ -106,6 +109,25 @@ def test_a_long_path_without_query_is_414_before_routing(
     # One byte shorter it reaches the route (which rejects the name on its own terms).
     assert client.get(long_path[:-1]).status_code != 414
     assert fake.total == 0
+
+
+def test_a_refused_long_path_is_logged_cut(
+    client: httpx.Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    long_path = "/api/users/" + "A" * MAX_TARGET_BYTES
+
+    def paths_logged() -> list[str]:
+        records = [r.msg for r in caplog.records if isinstance(r.msg, dict)]
+        return [record["path"] for record in records if "path" in record]
+
+    with caplog.at_level(logging.INFO, logger="outreach_helper.access"):
+        assert client.get(long_path).status_code == 414
+        # The line is written once the answer is sent, in the server's thread.
+        deadline = time.monotonic() + 5
+        while not paths_logged() and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert paths_logged(), "the request was not logged"
+    assert paths_logged()[-1] == f"{long_path[:LOGGED_PATH_MAX]}... ({len(long_path)} characters)"
 
 
 def test_a_60_kb_query_string_is_414(server: AppServer, fake: FakeDashboard) -> None:

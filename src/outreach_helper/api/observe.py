@@ -14,6 +14,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from outreach_helper import metrics
 
 log = structlog.get_logger("outreach_helper.access")
+# Paths longer than this are logged cut (a refused 8 KiB path must not make an 8 KiB line).
+LOGGED_PATH_MAX = 512
+
+
+def logged_path(path: str) -> str:
+    """The path as logged: whole, or its start and its length."""
+    if len(path) <= LOGGED_PATH_MAX:
+        return path
+    return f"{path[:LOGGED_PATH_MAX]}... ({len(path)} characters)"
 
 
 class ObserveMiddleware:
@@ -49,7 +58,7 @@ class ObserveMiddleware:
                 "request",
                 method=scope["method"],
                 route=route,
-                path=scope["path"],
+                path=logged_path(scope["path"]),
                 status=seen["status"],
                 cache=seen["cache"],
                 duration_ms=round(seconds * 1000, 1),
