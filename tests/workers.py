@@ -7,6 +7,7 @@ process with its own event loop, tier and leases, sharing only Redis.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -79,3 +80,32 @@ class Workers:
 
     def __exit__(self, *_: object) -> None:
         self.stop()
+
+
+class Worker:
+    """`outreach-helper serve` (one process) on a free loopback port: a test that starts
+    two knows which one answered."""
+
+    def __init__(self, env: dict[str, str]):
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self._process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "outreach-helper"), "serve", "--port",
+             str(self.port)],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 30
+        while True:
+            assert self._process.poll() is None, "the worker exited"
+            with contextlib.suppress(httpx.TransportError):
+                if httpx.get(f"{self.base_url}/healthz", timeout=1).status_code == 200:
+                    return
+            assert time.monotonic() < deadline, "the worker did not come up"
+            time.sleep(0.1)
+
+    def get(self, path: str) -> httpx.Response:
+        return httpx.get(self.base_url + path, timeout=30)
+
+    def stop(self) -> None:
+        self._process.terminate()
+        self._process.wait(timeout=20)

@@ -19,8 +19,8 @@ import pytest
 
 from tests.fakedash import dataset as d
 from tests.fakedash.server import FakeDashboard
-from tests.integration.test_tier import Worker
 from tests.servers import RedisServer
+from tests.workers import Worker
 
 OUTAGE = 20.0
 BOUND = 3.0  # the bound

@@ -6,37 +6,23 @@ succeeded."""
 from __future__ import annotations
 
 import asyncio
-import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import httpx
 import pytest
 
 from tests.fakedash.server import FakeDashboard
-from tests.integration.test_tier import Worker
 from tests.servers import RedisServer
+from tests.workers import Worker
 
 
 @pytest.fixture
 def two_workers(
-    fake: FakeDashboard, redis_server: RedisServer, request: pytest.FixtureRequest
-) -> Iterator[Callable[..., tuple[Worker, Worker]]]:
-    started: list[Worker] = []
-
-    def start(**settings: object) -> tuple[Worker, Worker]:
-        prefix = f"health-{request.node.name[:40]}-{os.getpid()}:"
-        env = dict(os.environ, OUTREACH_BASE_URL=fake.base_url, REDIS_URL=redis_server.url,
-                   REDIS_KEY_PREFIX=prefix, LOG_LEVEL="WARNING")  # fmt: skip
-        env.pop("REDIS_HOST", None)
-        env.update({name.upper(): str(value) for name, value in settings.items()})
-        pair = (Worker(env), Worker(env))
-        started.extend(pair)
-        return pair
-
-    yield start
-    for worker in started:
-        worker.stop()
+    start_workers: Callable[..., tuple[Worker, Worker]], redis_server: RedisServer
+) -> Callable[..., tuple[Worker, Worker]]:
+    """Two `serve` processes over the session's Redis (`start_workers`)."""
+    return lambda **settings: start_workers(redis_server.url, **settings)
 
 
 def upstream(worker: Worker) -> dict:

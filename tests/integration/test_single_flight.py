@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 
@@ -24,13 +24,6 @@ from tests.servers import RedisServer
 USER = Kind("user", 3600)
 WINDOWS = Windows(stale_while_revalidate=86400, stale_if_error=86400, not_found_ttl=600)
 REDIS_TIMEOUT = 0.2
-
-
-@pytest.fixture
-def own_redis() -> Iterator[RedisServer]:
-    server = RedisServer().start()
-    yield server
-    server.cleanup()
 
 
 @pytest.fixture

@@ -31,13 +31,6 @@ FRESH = {"Connection": "close"}  # a new connection each: both workers take some
 
 
 @pytest.fixture
-def own_redis() -> Iterator[RedisServer]:
-    server = RedisServer().start()
-    yield server
-    server.cleanup()
-
-
-@pytest.fixture
 def workers(fake: FakeDashboard, own_redis: RedisServer) -> Iterator[Workers]:
     env = {
         "OUTREACH_BASE_URL": fake.base_url,

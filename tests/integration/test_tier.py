@@ -10,16 +10,12 @@ workers or Toolforge replicas are), so a test knows which one answered. Entries 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import httpx
-import pytest
 import redis
 
 from outreach_helper.cache.entry import Entry
@@ -28,64 +24,12 @@ from outreach_helper.components import build_store
 from outreach_helper.settings import Settings
 from tests.fakedash import dataset as d
 from tests.fakedash.server import FakeDashboard
-from tests.servers import RedisServer, free_port
+from tests.servers import RedisServer
+from tests.workers import Worker
 
 BIN = Path(sys.executable).parent
-ROOT = Path(__file__).resolve().parents[2]
 ADA_PATH = "/api/users/Ada_Example"
 ADA_KEY = f"user:{d.ADA}"
-
-
-class Worker:
-    """`outreach-helper serve` (one process) on a free loopback port."""
-
-    def __init__(self, env: dict[str, str]):
-        self.port = free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
-        self._process = subprocess.Popen(
-            [str(BIN / "outreach-helper"), "serve", "--port", str(self.port)],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        deadline = time.monotonic() + 30
-        while True:
-            assert self._process.poll() is None, "the worker exited"
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{self.base_url}/healthz", timeout=1).status_code == 200:
-                    return
-            assert time.monotonic() < deadline, "the worker did not come up"
-            time.sleep(0.1)
-
-    def get(self, path: str) -> httpx.Response:
-        return httpx.get(self.base_url + path, timeout=30)
-
-    def stop(self) -> None:
-        self._process.terminate()
-        self._process.wait(timeout=20)
-
-
-@pytest.fixture
-def prefix(request: pytest.FixtureRequest) -> str:
-    return f"tier-{request.node.name[:40]}-{os.getpid()}:"
-
-
-@pytest.fixture
-def start_workers(
-    fake: FakeDashboard, prefix: str
-) -> Iterator[Callable[..., tuple[Worker, Worker]]]:
-    started: list[Worker] = []
-
-    def start(redis_url: str, **settings: object) -> tuple[Worker, Worker]:
-        env = dict(os.environ, OUTREACH_BASE_URL=fake.base_url, REDIS_URL=redis_url,
-                   REDIS_KEY_PREFIX=prefix, LOG_LEVEL="WARNING")  # fmt: skip
-        env.pop("REDIS_HOST", None)
-        env.update({name.upper(): str(value) for name, value in settings.items()})
-        pair = (Worker(env), Worker(env))
-        started.extend(pair)
-        return pair
-
-    yield start
-    for worker in started:
-        worker.stop()
 
 
 def _max_project(worker: Worker) -> str:
@@ -182,13 +126,6 @@ def test_a_purge_from_the_cli_reaches_every_worker(
         _until_both_serve(workers, marker, limit=10)
     # Each purge cost one refetch across both workers (the lease), never one per request.
     assert 2 <= fake.counts["user_stats"] <= 1 + 2 * 2
-
-
-@pytest.fixture
-def own_redis() -> Iterator[RedisServer]:
-    server = RedisServer().start()
-    yield server
-    server.cleanup()
 
 
 def _answered_again_without_upstream(
