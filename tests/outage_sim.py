@@ -32,7 +32,7 @@ from outreach_helper.settings import Settings
 SAMPLE = (
     Path(__file__).resolve().parents[1] / "src/outreach_helper/demo/samples/user_stats.json"
 ).read_bytes()
-USER = Kind("user", 3600)
+USER = Kind("user", 3600, "user_stats")
 START = 1_800_000_000.0
 
 
@@ -81,7 +81,8 @@ class Worker:
                  clock: SimClock):  # fmt: skip
         self.marks = UpstreamMarks(store, clock=clock)
         self.client = DashboardClient(settings, transport=upstream.transport(index),
-                                      clock=clock, marks=self.marks)  # fmt: skip
+                                      clock=clock, reports=self.marks)  # fmt: skip
+        self.marks.probe_due = lambda endpoint: self.client.breakers[endpoint].probe_due
         windows = Windows(settings.stale_while_revalidate_ttl, settings.stale_if_error_ttl,
                           settings.not_found_cache_ttl)  # fmt: skip
         self.cache = SWRCache(store, windows, foreground_timeout=5, clock=clock,

@@ -1,4 +1,4 @@
-"""The long-lived objects of one process: store, Dashboard client, cache and service.
+"""The long-lived objects of one process: store, one upstream per dashboard, service.
 
 Built once per application (in main.py's lifespan) and once per maintenance command
 (cli.py), so both use exactly the same wiring.
@@ -19,10 +19,11 @@ from outreach_helper.cache.memory import MemoryStore
 from outreach_helper.cache.redis_store import RedisStore
 from outreach_helper.cache.store import Store
 from outreach_helper.cache.tier import TieredStore
-from outreach_helper.cache.upstream_marks import UpstreamMarks
 from outreach_helper.dashboard.client import DashboardClient
+from outreach_helper.dashboard.reports import UpstreamReports
 from outreach_helper.service import HelperService
 from outreach_helper.settings import Settings
+from outreach_helper.upstreams import Upstream, Upstreams
 
 
 def build_store(settings: Settings) -> Store:
@@ -60,12 +61,19 @@ def build_policy(settings: Settings) -> Policy:
     )
 
 
+def build_windows(settings: Settings) -> Windows:
+    return Windows(
+        stale_while_revalidate=settings.stale_while_revalidate_ttl,
+        stale_if_error=settings.stale_if_error_ttl,
+        not_found_ttl=settings.not_found_cache_ttl,
+    )
+
+
 @dataclass
 class Components:
     settings: Settings
     store: Store
-    client: DashboardClient
-    cache: SWRCache
+    upstreams: Upstreams
     service: HelperService
 
     @classmethod
@@ -75,28 +83,32 @@ class Components:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Callable[[], float] = time.time,
+        listeners: tuple[UpstreamReports, ...] = (),
     ) -> Components:
-        """Call inside a running event loop (the client and the store bind to it)."""
+        """Call inside a running event loop (the clients and the store bind to it).
+        `listeners` hear of every upstream request besides the shared marks."""
         store = build_store(settings)
-        marks = UpstreamMarks(store, clock=clock)  # shared by the client and the cache
-        client = DashboardClient(settings, transport=transport, clock=clock, marks=marks)
-        windows = Windows(
-            stale_while_revalidate=settings.stale_while_revalidate_ttl,
-            stale_if_error=settings.stale_if_error_ttl,
-            not_found_ttl=settings.not_found_cache_ttl,
-        )
-        cache = SWRCache(
-            store,
-            windows,
-            foreground_timeout=settings.foreground_timeout,
-            policy=build_policy(settings),
-            clock=clock,
-            marks=marks,
-        )
-        service = HelperService(settings, cache, client, clock=clock)
-        return cls(settings, store, client, cache, service)
+        windows, policy = build_windows(settings), build_policy(settings)
+        upstreams = Upstreams([
+            Upstream.build(
+                config, settings, store, windows=windows, policy=policy,
+                transport=transport, clock=clock, listeners=listeners,
+            )
+            for config in settings.dashboard_configs
+        ])  # fmt: skip
+        service = HelperService(settings, upstreams.default, clock=clock)
+        return cls(settings, store, upstreams, service)
+
+    @property
+    def client(self) -> DashboardClient:
+        """The default dashboard's client."""
+        return self.upstreams.default.client
+
+    @property
+    def cache(self) -> SWRCache:
+        """The default dashboard's cache."""
+        return self.upstreams.default.cache
 
     async def aclose(self) -> None:
-        await self.cache.aclose()
-        await self.client.aclose()
+        await self.upstreams.aclose()
         await self.store.aclose()

@@ -58,8 +58,7 @@ def create_app(
         parts = Components.build(settings, transport=transport, clock=clock)
         app.state.settings = settings
         app.state.store = parts.store
-        app.state.client = parts.client
-        app.state.cache = parts.cache
+        app.state.upstreams = parts.upstreams
         app.state.service = parts.service
         app.state.home_page = home_page(settings.source_url)
         log.info("starting", version=__version__, store=parts.store.name)

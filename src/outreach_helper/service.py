@@ -16,9 +16,8 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from outreach_helper.cache.engine import CacheState, Kind, Lookup, SWRCache
+from outreach_helper.cache.engine import CacheState, Kind, Lookup
 from outreach_helper.cache.entry import Entry
-from outreach_helper.dashboard.client import DashboardClient
 from outreach_helper.dashboard.outcomes import FetchOptions, Found, NotFound, Outcome, UpstreamError
 from outreach_helper.dashboard.urls import encode_segment
 from outreach_helper.domain.identity import (
@@ -32,6 +31,7 @@ from outreach_helper.domain.slugs import InvalidSlug, course_key, split_course_s
 from outreach_helper.finished import Finished, FinishedAnswers, count_lookups
 from outreach_helper.rendering import Body, RenderMemo, render
 from outreach_helper.settings import Settings
+from outreach_helper.upstreams import Upstream
 from outreach_helper.views import (
     active_slugs,
     active_staff_view,
@@ -155,16 +155,16 @@ class HelperService:
     def __init__(
         self,
         settings: Settings,
-        cache: SWRCache,
-        client: DashboardClient,
+        upstream: Upstream,
         *,
         clock: Callable[[], float] = time.time,
         memo_entries: int = 4096,
     ):
-        self._cache = cache
-        self._client = client
+        self.upstream = upstream
+        cache = self._cache = upstream.cache
+        self._client = upstream.client
         self._clock = clock
-        self._base_url = settings.outreach_base_url
+        self._base_url = upstream.config.base_url
         self._not_found_ttl = settings.not_found_cache_ttl
         self._grace = Grace(settings.stale_while_revalidate_ttl, settings.stale_if_error_ttl)
         # Single answers and batches apart, so many distinct batches cannot push out the
@@ -174,9 +174,9 @@ class HelperService:
         self._finished = FinishedAnswers(
             cache.unchanged, reuse_for=settings.tier_recheck_interval, max_entries=memo_entries
         )
-        self.user_kind = Kind("user", settings.user_cache_ttl)
-        self.course_kind = Kind("course", settings.course_cache_ttl)
-        self.roster_kind = Kind("roster", settings.course_users_cache_ttl)
+        self.user_kind = upstream.kinds.user
+        self.course_kind = upstream.kinds.course
+        self.roster_kind = upstream.kinds.roster
 
     # --- answers ------------------------------------------------------------------------
 

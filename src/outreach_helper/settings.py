@@ -9,6 +9,8 @@ from __future__ import annotations
 from pydantic import Field, PositiveFloat, PositiveInt, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from outreach_helper.dashboard.config import DashboardConfig, parse_dashboards
+
 
 class Settings(BaseSettings):
     """Configuration from the environment (case-insensitive names, all optional)."""
@@ -26,6 +28,11 @@ class Settings(BaseSettings):
     course_users_cache_ttl: PositiveInt = 3600
     not_found_cache_ttl: PositiveInt = 600
     stale_if_error_ttl: int = Field(default=604800, ge=0)
+    # Which dashboards to answer for (dashboard/config.py); the first is the default.
+    dashboards: str = "outreach"
+    # How long what the service knows of the current courses and their people stays
+    # fresh (/api/participants); see the README's "Participants knowledge".
+    participants_ttl: PositiveInt = 3600
 
     # --- tuning ------------------------------------------------------------------------
     # How long past freshness an entry is answered at once while it is refreshed in the
@@ -82,7 +89,16 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _base_url_without_trailing_slash(self) -> Settings:
         self.outreach_base_url = self.outreach_base_url.rstrip("/")
+        # Parsed now, so that a bad DASHBOARDS stops the start with its reason.
+        self._dashboard_configs = parse_dashboards(
+            self.dashboards, outreach_base_url=self.outreach_base_url
+        )
         return self
+
+    @property
+    def dashboard_configs(self) -> tuple[DashboardConfig, ...]:
+        """The configured dashboards, the default first."""
+        return self._dashboard_configs
 
     @property
     def effective_redis_url(self) -> str | None:

@@ -35,7 +35,7 @@ def fifty_users(fake: FakeDashboard) -> Iterator[list[str]]:
 def count_store_calls(app: AppServer) -> Counter:
     """Counts the engine's reads from its store, from now on (not the memory store's own
     `read` calls inside its `read_many`)."""
-    store = app.app.state.cache.store
+    store = app.app.state.upstreams.default.cache.store
     calls: Counter = Counter()
     read, read_many = store.read, store.read_many
     inside = []

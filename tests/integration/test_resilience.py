@@ -33,6 +33,7 @@ from outreach_helper.dashboard.client import DashboardClient
 from outreach_helper.dashboard.outcomes import Found, UpstreamBadResponse
 from outreach_helper.service import HelperService
 from outreach_helper.settings import Settings
+from outreach_helper.upstreams import Kinds, Upstream
 from tests.fakedash import dataset as d
 from tests.fakedash.server import FakeDashboard
 from tests.servers import AppServer, RedisServer, free_port
@@ -385,12 +386,14 @@ async def test_an_hour_of_dead_dashboard_costs_a_bounded_number_of_attempts(
     clock = SimClock()
     store = MemoryStore(clock=clock)
     marks = UpstreamMarks(store, clock=clock)
-    client = DashboardClient(settings, clock=clock, marks=marks)
+    client = DashboardClient(settings, clock=clock, reports=marks)
+    marks.probe_due = lambda endpoint: client.breakers[endpoint].probe_due
     windows = Windows(settings.stale_while_revalidate_ttl, settings.stale_if_error_ttl,
                       settings.not_found_cache_ttl)  # fmt: skip
     cache = SWRCache(store, windows, foreground_timeout=5, marks=marks,
                      policy=build_policy(settings), clock=clock)  # fmt: skip
-    service = HelperService(settings, cache, client, clock=clock)
+    upstream = Upstream(client.config, client, marks, cache, Kinds.of("", settings))
+    service = HelperService(settings, upstream, clock=clock)
     users = [d.ADA, d.ZOE, d.NGOZI, d.OBRIEN, d.CHIDI, d.STAFFER, d.ELODIE, d.MARC, d.ANA,
              d.NOBODY]  # fmt: skip
 
@@ -461,7 +464,7 @@ async def test_a_refresh_that_loses_a_race_does_not_overwrite_the_newer_entry(
     """Worker one's slow fetch outlives its lease (here: the lease is lost, as after a
     stall or an eviction); worker two fetches and writes a newer entry meanwhile."""
     raw = sync_redis.Redis.from_url(toolforge_redis.url)
-    kind = Kind("user", ttl=3600)
+    kind = Kind("user", ttl=3600, endpoint="user_stats")
     windows = Windows(86400, 604800, 600)
     stores = [RedisStore(toolforge_redis.url, prefix=shared_prefix) for _ in range(2)]
     one, two = (SWRCache(s, windows, foreground_timeout=10) for s in stores)
@@ -496,7 +499,7 @@ async def test_a_refresh_that_loses_a_race_does_not_overwrite_the_newer_entry(
 async def test_a_failure_in_one_worker_holds_back_the_others(
     toolforge_redis: RedisServer, shared_prefix: str
 ) -> None:
-    kind = Kind("user", ttl=3600)
+    kind = Kind("user", ttl=3600, endpoint="user_stats")
     windows = Windows(86400, 604800, 600)
     stores = [RedisStore(toolforge_redis.url, prefix=shared_prefix) for _ in range(2)]
     policy = Policy()

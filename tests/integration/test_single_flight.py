@@ -21,7 +21,7 @@ from outreach_helper.dashboard.outcomes import FetchOptions, Found
 from outreach_helper.settings import Settings
 from tests.servers import RedisServer
 
-USER = Kind("user", 3600)
+USER = Kind("user", 3600, "user_stats")
 WINDOWS = Windows(stale_while_revalidate=86400, stale_if_error=86400, not_found_ttl=600)
 REDIS_TIMEOUT = 0.2
 

@@ -151,7 +151,7 @@ async def test_a_remembered_failure_is_not_answered_when_another_worker_has_fetc
     with no fetch, instead of replaying the failure as a 503 (found by the chaos soak)."""
     one, two = workers(tier_recheck_interval=60), workers(tier_recheck_interval=60)
     await _subscribed(one, two)
-    kind = Kind("user", ttl=3600)
+    kind = Kind("user", ttl=3600, endpoint="user_stats")
     windows = Windows(stale_while_revalidate=60, stale_if_error=600, not_found_ttl=300)
     now = time.time()
     await two.write(KEY, Entry(now - 400, None), None, 3600)  # a 404, past its window

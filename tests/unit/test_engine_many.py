@@ -15,7 +15,7 @@ from outreach_helper.dashboard.outcomes import (
     UpstreamBadResponse,
 )
 
-KIND = Kind("user", ttl=100)
+KIND = Kind("user", ttl=100, endpoint="user_stats")
 WINDOWS = Windows(stale_while_revalidate=1000, stale_if_error=5000, not_found_ttl=10)
 NOW = 1_000_000.0
 

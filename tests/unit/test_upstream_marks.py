@@ -10,7 +10,7 @@ from outreach_helper.cache.memory import MemoryStore
 from outreach_helper.cache.upstream_marks import Mark, UpstreamMarks
 from outreach_helper.dashboard.outcomes import Found, UpstreamUnavailable
 
-KIND = Kind("user", ttl=100)
+KIND = Kind("user", ttl=100, endpoint="user_stats")
 WINDOWS = Windows(stale_while_revalidate=50, stale_if_error=1000, not_found_ttl=60)
 
 
@@ -101,10 +101,10 @@ async def test_a_worker_sees_another_workers_marks_after_a_refresh() -> None:
 def test_a_success_waives_outage_backoffs_and_a_due_probe_waives_cold_ones() -> None:
     marks = UpstreamMarks(MemoryStore(), clock=Clock())
     backoff = Backoff(3, failed_at=990, retry_at=1030, status=503, detail="refused")
-    assert not marks.waives("user", backoff, cold=True)
+    assert not marks.waives("user_stats", backoff, cold=True)
     marks.probe_due = lambda endpoint: endpoint == "user_stats"
-    assert marks.waives("user", backoff, cold=True)  # may be the probe
-    assert not marks.waives("user", backoff, cold=False)  # stale: answered from the entry
+    assert marks.waives("user_stats", backoff, cold=True)  # may be the probe
+    assert not marks.waives("user_stats", backoff, cold=False)  # stale: answered from the entry
     assert not marks.waives("course", backoff, cold=True)
     marks.probe_due = lambda endpoint: False
     marks._view["course"] = Mark(last_success_at=995)

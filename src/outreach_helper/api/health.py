@@ -9,15 +9,19 @@ answer since it opened) or stale-if-error answers served in the last minute.
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 from fastapi import APIRouter, Request
 from starlette.responses import PlainTextResponse, Response
 
 from outreach_helper import __version__, metrics
 from outreach_helper.api.models import HealthAnswer
 from outreach_helper.api.routing import QuickRoute
+from outreach_helper.cache.mark import Mark
 from outreach_helper.cache.store import StoreError
-from outreach_helper.cache.upstream_marks import Mark
 from outreach_helper.dashboard.breaker import CircuitState
+from outreach_helper.upstreams import Upstream, Upstreams
 
 router = APIRouter(route_class=QuickRoute, tags=["health"])
 # Stale-if-error answers this recent make the upstream `degraded`.
@@ -32,6 +36,44 @@ def overall(marks: dict[str, Mark]) -> Mark:
     return result
 
 
+async def upstream_health(upstream: Upstream) -> dict[str, Any]:
+    """One dashboard's part of `/health`, from its shared marks and this worker's circuits."""
+    client, marks_of = upstream.client, upstream.marks
+    marks = await marks_of.read()
+    latest = overall(marks)
+    circuits = {name: str(breaker.state) for name, breaker in client.breakers.items()}
+    unsettled = [
+        name for name, breaker in client.breakers.items()
+        if breaker.state is not CircuitState.CLOSED
+        and not (breaker.opened_at is not None and marks[name].succeeded_after(breaker.opened_at))
+    ]  # fmt: skip
+    stale_at = upstream.cache.stale_if_error_at
+    serving_stale = stale_at is not None and marks_of.now() - stale_at < STALE_IF_ERROR_RECENT
+    if latest.down:
+        status = "down"
+    elif unsettled or serving_stale:
+        status = "degraded"
+    else:
+        status = "ok"
+    return {
+        "base_url": upstream.config.base_url,
+        "status": status,
+        "circuits": circuits,
+        "last_success_at": latest.last_success_at,
+        "last_failure_at": latest.last_failure_at,
+        "last_error": latest.last_error,
+        "endpoints": {
+            name: {
+                "status": "down" if mark.down else "ok",
+                "last_success_at": mark.last_success_at,
+                "last_failure_at": mark.last_failure_at,
+                "last_error": mark.last_error,
+            }
+            for name, mark in marks.items()
+        },
+    }
+
+
 @router.get("/health", response_model=HealthAnswer, summary="Liveness and dependencies")
 async def health(request: Request) -> HealthAnswer:
     state = request.app.state
@@ -40,48 +82,20 @@ async def health(request: Request) -> HealthAnswer:
         await state.store.ping()
     except StoreError as error:
         store_error = str(error)
-    client = state.client
-    marks = await client.marks.read()
-    latest = overall(marks)
-    circuits = {name: str(breaker.state) for name, breaker in client.breakers.items()}
-    unsettled = [
-        name for name, breaker in client.breakers.items()
-        if breaker.state is not CircuitState.CLOSED
-        and not (breaker.opened_at is not None and marks[name].succeeded_after(breaker.opened_at))
-    ]  # fmt: skip
-    stale_at = state.cache.stale_if_error_at
-    serving_stale = stale_at is not None and client.marks.now() - stale_at < STALE_IF_ERROR_RECENT
-    if latest.down:
-        upstream_status = "down"
-    elif unsettled or serving_stale:
-        upstream_status = "degraded"
-    else:
-        upstream_status = "ok"
+    upstreams: Upstreams = state.upstreams
+    parts = await asyncio.gather(*(upstream_health(upstream) for upstream in upstreams))
+    dashboards = dict(zip(upstreams.names, parts, strict=True))
+    any_not_ok = any(part["status"] != "ok" for part in parts)
     body = {
-        "status": "degraded" if store_error or upstream_status != "ok" else "ok",
+        "status": "degraded" if store_error or any_not_ok else "ok",
         "version": __version__,
         "store": {
             "backend": state.store.name,
             "status": "degraded" if store_error else "ok",
             "error": store_error,
         },
-        "upstream": {
-            "base_url": state.settings.outreach_base_url,
-            "status": upstream_status,
-            "circuits": circuits,
-            "last_success_at": latest.last_success_at,
-            "last_failure_at": latest.last_failure_at,
-            "last_error": latest.last_error,
-            "endpoints": {
-                name: {
-                    "status": "down" if mark.down else "ok",
-                    "last_success_at": mark.last_success_at,
-                    "last_failure_at": mark.last_failure_at,
-                    "last_error": mark.last_error,
-                }
-                for name, mark in marks.items()
-            },
-        },
+        "upstream": dashboards[upstreams.default.name],
+        "dashboards": dashboards,
     }
     return HealthAnswer.model_validate(body)
 

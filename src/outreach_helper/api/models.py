@@ -445,7 +445,10 @@ class HealthAnswer(Strict):
     status: str = Field(description='"ok" or "degraded"', examples=["ok"])
     version: str
     store: StoreHealth
-    upstream: UpstreamHealth
+    upstream: UpstreamHealth = Field(description="The default dashboard (the first configured)")
+    dashboards: dict[str, UpstreamHealth] = Field(
+        description="Every configured dashboard by name, the default included"
+    )
 
 
 # --- documentation of responses ----------------------------------------------------------

@@ -60,10 +60,16 @@ class CacheState(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Kind:
-    """A family of entries (`user`, `course`, `roster`) and how long they stay fresh."""
+    """A family of entries (`user`, `course`, `roster`), how long they stay fresh, and
+    which upstream endpoint answers them (whose marks end their backoff).
+
+    `name` is also the key's namespace (`user:Ada`); a dashboard other than `outreach`
+    has its name in front (`wikiedu:user:Ada`), so the engine never learns of dashboards.
+    """
 
     name: str
     ttl: float
+    endpoint: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +218,7 @@ class SWRCache:
         entry = record.entry
         if entry is None:
             return None
-        backing_off = self._backing_off(kind.name, record.backoff, now, cold=False)
+        backing_off = self._backing_off(kind.endpoint, record.backoff, now, cold=False)
         age = now - entry.fetched_at
         if entry.is_negative:
             return Lookup(entry, CacheState.FRESH) if age < self._windows.not_found_ttl else None
@@ -247,9 +253,9 @@ class SWRCache:
         entry = record.entry
         usable = entry is not None and not entry.is_negative
         cold = not usable
-        if self._marks is not None and self._backing_off(kind.name, record.backoff, now, cold):
+        if self._marks is not None and self._backing_off(kind.endpoint, record.backoff, now, cold):
             await self._marks.refresh()  # another worker may have seen the endpoint answer
-        backing_off = self._backing_off(kind.name, record.backoff, now, cold)
+        backing_off = self._backing_off(kind.endpoint, record.backoff, now, cold)
         age = now - entry.fetched_at if entry is not None else 0.0
         stale = entry if usable and age < kind.ttl + self._windows.stale_if_error else None
         try:
@@ -379,7 +385,7 @@ class SWRCache:
                         return current.entry  # another worker wrote it just before
                     now = self._clock()
                     cold = current.entry is None or current.entry.is_negative
-                    if self._backing_off(kind.name, current.backoff, now, cold):
+                    if self._backing_off(kind.endpoint, current.backoff, now, cold):
                         raise current.backoff.error(now)
                     return await self._fetch_and_store(key, kind, fetch, current, background)
             if background:
@@ -451,24 +457,24 @@ class SWRCache:
         beside it)."""
         entry = record.entry
         cold = entry is None or entry.is_negative
-        if not self._backing_off(kind.name, record.backoff, self._clock(), cold):
+        if not self._backing_off(kind.endpoint, record.backoff, self._clock(), cold):
             return False
         if cold:
             return True
         assert entry is not None
         return self._clock() - entry.fetched_at >= kind.ttl + self._windows.stale_if_error
 
-    def _backing_off(self, kind: str, backoff: Backoff | None, now: float, cold: bool) -> bool:
+    def _backing_off(self, endpoint: str, backoff: Backoff | None, now: float, cold: bool) -> bool:
         """Whether `backoff` holds the key back now (see `UpstreamMarks.waives`); `cold`:
         nothing usable is stored for it."""
         if backoff is None or not backoff.active(now):
             return False
-        return self._marks is None or not self._marks.waives(kind, backoff, cold=cold)
+        return self._marks is None or not self._marks.waives(endpoint, backoff, cold=cold)
 
     async def _back_off(self, key: str, kind: Kind, current: Record, error: UpstreamError) -> None:
         now = self._clock()
         policy = self._policy.backoff
-        success = self._marks.for_kind(kind.name).last_success_at if self._marks else None
+        success = self._marks.view(kind.endpoint).last_success_at if self._marks else None
         cold = current.entry is None or current.entry.is_negative
         backoff = policy.after_failure(current.backoff, error, now, self._rand, success, cold)
         log.info(

@@ -18,12 +18,11 @@ from typing import Protocol
 
 from outreach_helper.cache.backoff import Backoff
 from outreach_helper.cache.entry import Entry
+from outreach_helper.cache.errors import StoreError
+from outreach_helper.cache.mark import Mark
 from outreach_helper.cache.meta import Meta
-from outreach_helper.cache.upstream_marks import Mark
 
-
-class StoreError(Exception):
-    """The store could not be reached or answered badly; the caller degrades, never fails."""
+__all__ = ["Record", "Store", "StoreError", "backoff_key", "lease_key", "meta_key"]
 
 
 def meta_key(key: str) -> str:

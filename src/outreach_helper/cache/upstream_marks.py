@@ -4,6 +4,11 @@ so that all workers see one state: `/health` answers the same from any of them, 
 worker's success ends a circuit's cool-down here, and a success ends the backoff of keys
 that failed in the same outage.
 
+One `UpstreamMarks` per dashboard: its endpoints are stored under the dashboard's
+namespace (`upstream:wikiedu:course`; the `outreach` dashboard keeps the bare
+`upstream:course` it always had). It is the Dashboard client's report port
+(`dashboard/reports.py`) without importing it: the protocol is structural.
+
 Writes are cheap: every failure is written (the breaker keeps them few), a success only
 when this worker last knew the endpoint as failing, or at most once a second. Reads go to
 the store at most every `refresh_interval` (while a circuit is open or a backoff is
@@ -15,18 +20,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Protocol
+
+from outreach_helper.cache.errors import StoreError
+from outreach_helper.cache.mark import Mark
+from outreach_helper.dashboard.urls import ENDPOINTS
 
 if TYPE_CHECKING:
     from outreach_helper.cache.backoff import Backoff
 
+__all__ = ["MARK_TTL", "Mark", "MarkStore", "UpstreamMarks", "mark_key"]
+
 log = logging.getLogger(__name__)
 
-ENDPOINTS = ("user_stats", "course", "users")
-# Which endpoint answers each kind of entry.
-KIND_ENDPOINTS = {"user": "user_stats", "course": "course", "roster": "users"}
 SUCCESS_WRITE_INTERVAL = 1.0
 REFRESH_INTERVAL = 0.5
 # How long the store keeps an endpoint's marks after the last write.
@@ -35,71 +43,6 @@ MARK_TTL = 7 * 86400
 
 def mark_key(endpoint: str) -> str:
     return f"upstream:{endpoint}"
-
-
-@dataclass(frozen=True, slots=True)
-class Mark:
-    """One endpoint's last success and failure (unix seconds), and the last error."""
-
-    last_success_at: float | None = None
-    last_failure_at: float | None = None
-    last_error: str | None = None
-
-    @property
-    def down(self) -> bool:
-        """The most recent call failed, and none has succeeded since."""
-        return self.last_failure_at is not None and (
-            self.last_success_at is None or self.last_failure_at > self.last_success_at
-        )
-
-    def succeeded_after(self, moment: float) -> bool:
-        return self.last_success_at is not None and self.last_success_at > moment
-
-    def merged(self, other: Mark) -> Mark:
-        """The newer of each field (marks from two places, e.g. Redis and this process)."""
-        success = _latest(self.last_success_at, other.last_success_at)
-        failure = _latest(self.last_failure_at, other.last_failure_at)
-        error = self.last_error
-        if other.last_failure_at is not None and other.last_failure_at == failure:
-            error = other.last_error
-        return Mark(success, failure, error)
-
-    def to_fields(self) -> dict[str, str]:
-        """Only the fields that are set (a write never erases another worker's field)."""
-        fields = {}
-        if self.last_success_at is not None:
-            fields["last_success_at"] = repr(self.last_success_at)
-        if self.last_failure_at is not None:
-            fields["last_failure_at"] = repr(self.last_failure_at)
-            fields["last_error"] = self.last_error or ""
-        return fields
-
-    @classmethod
-    def from_fields(cls, fields: Mapping[str | bytes, str | bytes]) -> Mark:
-        """From a stored hash; unreadable fields count as absent."""
-        text = {_text(k): _text(v) for k, v in fields.items()}
-        return cls(
-            _number(text.get("last_success_at")),
-            _number(text.get("last_failure_at")),
-            text.get("last_error") or None,
-        )
-
-
-def _latest(a: float | None, b: float | None) -> float | None:
-    if a is None:
-        return b
-    return a if b is None else max(a, b)
-
-
-def _text(value: str | bytes) -> str:
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
-
-
-def _number(value: str | None) -> float | None:
-    try:
-        return float(value) if value else None
-    except ValueError:
-        return None
 
 
 class MarkStore(Protocol):
@@ -116,20 +59,25 @@ class UpstreamMarks:
         self,
         store: MarkStore,
         *,
+        endpoints: Iterable[str] = ENDPOINTS,
+        namespace: str = "",
         clock: Callable[[], float] = time.time,
         refresh_interval: float = REFRESH_INTERVAL,
         success_write_interval: float = SUCCESS_WRITE_INTERVAL,
     ):
         self._store = store
+        self._endpoints = tuple(endpoints)
+        # What the store calls each endpoint: `wikiedu:course`, or bare for `outreach`.
+        self._stored_as = [f"{namespace}{endpoint}" for endpoint in self._endpoints]
         self._clock = clock
         self._refresh_interval = refresh_interval
         self._success_write_interval = success_write_interval
-        self._view: dict[str, Mark] = {name: Mark() for name in ENDPOINTS}
+        self._view: dict[str, Mark] = {name: Mark() for name in self._endpoints}
         self._success_written_at: dict[str, float] = {}
         self._refreshed_at = -float("inf")
         self._refreshing: asyncio.Task[None] | None = None
-        # Set by the Dashboard client: whether this worker's circuit of an endpoint is
-        # waiting for its probe (a backed-off key may then be that probe).
+        # Set where the client is built (upstreams.py): whether this worker's circuit of an
+        # endpoint is waiting for its probe (a backed-off key may then be that probe).
         self.probe_due: Callable[[str], bool] = lambda endpoint: False
 
     def now(self) -> float:
@@ -140,24 +88,22 @@ class UpstreamMarks:
         """What this worker last knew of `endpoint` (its own calls, and the last read)."""
         return self._view.get(endpoint, Mark())
 
-    def for_kind(self, kind: str) -> Mark:
-        endpoint = KIND_ENDPOINTS.get(kind)
-        return self.view(endpoint) if endpoint is not None else Mark()
-
-    def waives(self, kind: str, backoff: Backoff, *, cold: bool) -> bool:
-        """Whether a key of `kind` is fetched despite its backoff: it failed in an outage
-        of its endpoint (not on its own), and the endpoint has answered since; or it is
+    def waives(self, endpoint: str, backoff: Backoff, *, cold: bool) -> bool:
+        """Whether a key answered by `endpoint` is fetched despite its backoff: it failed in
+        an outage of its endpoint (not on its own), and the endpoint has answered since; or
+        it is
         `cold` (its caller would get an error) and this worker's circuit is due to probe
         the endpoint anyway, so the key may be that probe (the breaker bounds the cost).
         A stale key is answered from its entry and waits for the success of a probe."""
-        endpoint = KIND_ENDPOINTS.get(kind)
-        if endpoint is None or backoff.own:
+        if endpoint not in self._view or backoff.own:
             return False
         if backoff.ended_by(self.view(endpoint).last_success_at):
             return True
         return cold and self.probe_due(endpoint)
 
-    async def succeeded(self, endpoint: str) -> None:
+    # --- the report port (dashboard/reports.py) -------------------------------------
+
+    async def succeeded(self, endpoint: str, *, outcome: str = "", seconds: float = 0.0) -> None:
         now = self._clock()
         known = self.view(endpoint)
         self._view[endpoint] = replace(known, last_success_at=now)
@@ -168,10 +114,22 @@ class UpstreamMarks:
         self._success_written_at[endpoint] = now
         await self._write(endpoint, Mark(last_success_at=now))
 
-    async def failed(self, endpoint: str, error: str) -> None:
+    async def failed(
+        self, endpoint: str, error: str, *, outcome: str = "", seconds: float = 0.0
+    ) -> None:
         now = self._clock()
         self._view[endpoint] = replace(self.view(endpoint), last_failure_at=now, last_error=error)
         await self._write(endpoint, Mark(last_failure_at=now, last_error=error))
+
+    async def refused(self, endpoint: str) -> None:
+        """A call the breaker refused sent nothing: nothing to mark."""
+
+    async def last_success_at(self, endpoint: str) -> float | None:
+        """When any worker last saw `endpoint` answer (the store read is throttled)."""
+        await self.refresh()
+        return self.view(endpoint).last_success_at
+
+    # --- reading ------------------------------------------------------------------------
 
     def refresh_soon(self) -> None:
         """`refresh` in the background (for a path that cannot wait: a stale entry whose
@@ -194,22 +152,19 @@ class UpstreamMarks:
 
     async def read(self) -> dict[str, Mark]:
         """The shared marks of every endpoint, now (merged into this worker's view)."""
-        from outreach_helper.cache.store import StoreError  # store.py imports this module
-
         self._refreshed_at = self._clock()
         try:
-            marks = await self._store.read_marks(list(ENDPOINTS))
+            marks = await self._store.read_marks(self._stored_as)
         except StoreError as error:
             log.warning("could not read the upstream marks: %s", error)
             return dict(self._view)
-        for endpoint, mark in zip(ENDPOINTS, marks, strict=True):
+        for endpoint, mark in zip(self._endpoints, marks, strict=True):
             self._view[endpoint] = self.view(endpoint).merged(mark)
         return dict(self._view)
 
     async def _write(self, endpoint: str, mark: Mark) -> None:
-        from outreach_helper.cache.store import StoreError
-
         try:
-            await self._store.record_mark(endpoint, mark)
+            stored_as = self._stored_as[self._endpoints.index(endpoint)]
+            await self._store.record_mark(stored_as, mark)
         except StoreError as error:
             log.warning("could not record the upstream mark of %s: %s", endpoint, error)

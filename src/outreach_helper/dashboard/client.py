@@ -1,4 +1,4 @@
-"""The only code that talks to the Outreach Dashboard.
+"""The only code that talks to a Dashboard (one client per configured dashboard).
 
 One `httpx.AsyncClient` for the application's lifetime (connection reuse matters to a
 slow single server), a Wikimedia-style User-Agent, a cap on requests in flight, and an
@@ -9,10 +9,10 @@ repeated failures; only background refreshes are retried (stamina: at most
 `REFRESH_ATTEMPTS`, exponential backoff with jitter, honouring `Retry-After`), each attempt
 going through the breaker and the in-flight cap like any other request; refreshes send
 the validators they have, so an unchanged document costs a 304 and no download (though
-the Dashboard renders it all the same: a 304 saves bytes, not its work). Every success
-and failure is also recorded in the shared upstream marks (`cache/upstream_marks.py`),
-which `/health` reports and which end an open circuit's cool-down here as soon as any
-worker has seen the endpoint answer again.
+the Dashboard renders it all the same: a 304 saves bytes, not its work). Every success,
+failure and refusal is reported to the port it was given (`reports.py`): in the service,
+the shared upstream marks, which `/health` reports and which end an open circuit's
+cool-down here as soon as any worker has seen the endpoint answer again.
 """
 
 from __future__ import annotations
@@ -30,10 +30,9 @@ import stamina
 import structlog
 
 from outreach_helper import __version__, metrics
-from outreach_helper.cache.memory import MemoryStore
-from outreach_helper.cache.upstream_marks import ENDPOINTS, UpstreamMarks
 from outreach_helper.dashboard import records
 from outreach_helper.dashboard.breaker import CircuitBreaker, CircuitState
+from outreach_helper.dashboard.config import DashboardConfig
 from outreach_helper.dashboard.outcomes import (
     CircuitOpen,
     FetchOptions,
@@ -47,7 +46,13 @@ from outreach_helper.dashboard.outcomes import (
     UpstreamUnavailable,
     Validators,
 )
-from outreach_helper.dashboard.urls import USER_STATS_PATH, course_path, user_stats_query
+from outreach_helper.dashboard.reports import NoReports, UpstreamReports
+from outreach_helper.dashboard.urls import (
+    ENDPOINTS,
+    USER_STATS_PATH,
+    course_path,
+    user_stats_query,
+)
 from outreach_helper.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -95,16 +100,18 @@ def _retry_hook(error: Exception) -> bool | float:
 
 
 class DashboardClient:
-    """Typed access to the three upstream documents the service needs."""
+    """Typed access to the upstream documents the service needs, from one dashboard."""
 
     def __init__(
         self,
         settings: Settings,
+        config: DashboardConfig | None = None,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         clock: Callable[[], float] = time.time,
-        marks: UpstreamMarks | None = None,
+        reports: UpstreamReports | None = None,
     ):
+        self.config = config or settings.dashboard_configs[0]
         self._deadline = settings.upstream_deadline
         self._attempts = settings.refresh_attempts
         self._slots = asyncio.Semaphore(settings.upstream_max_in_flight)
@@ -118,11 +125,9 @@ class DashboardClient:
             )
             for name in ENDPOINTS
         }
-        # Unix times in the marks: `clock` is the wall clock (or a test's simulated one).
-        self.marks = marks or UpstreamMarks(MemoryStore(), clock=clock)
-        self.marks.probe_due = lambda endpoint: self.breakers[endpoint].probe_due
+        self.reports = reports or NoReports()
         self._http = httpx.AsyncClient(
-            base_url=settings.outreach_base_url,
+            base_url=self.config.base_url,
             headers={
                 "User-Agent": user_agent(settings.contact),
                 "Accept": "application/json",
@@ -199,32 +204,36 @@ class DashboardClient:
     ) -> Outcome:
         """One request, through the endpoint's breaker, with logging and /health figures."""
         breaker = self.breakers[endpoint]
-        if breaker.state is not CircuitState.CLOSED:
-            # Has another worker seen the endpoint answer since this circuit opened?
-            await self.marks.refresh()
-            if breaker.recovered_elsewhere(self.marks.view(endpoint).last_success_at):
-                log.info("upstream answered another worker; probing", endpoint=endpoint)
+        # Has another worker seen the endpoint answer since this circuit opened?
+        if breaker.state is not CircuitState.CLOSED and breaker.recovered_elsewhere(
+            await self.reports.last_success_at(endpoint)
+        ):
+            log.info("upstream answered another worker; probing", endpoint=endpoint)
         started = time.perf_counter()
         try:
             outcome = await self._request(endpoint, path, trim, options.validators)
         except CircuitOpen:
-            raise  # nothing was sent: nothing to record
+            await self.reports.refused(endpoint)  # nothing was sent
+            raise
         except UpstreamError as error:
             breaker.failure()
             # The detail already names the endpoint.
-            await self.marks.failed(endpoint, error.detail)
-            self._record(endpoint, error.outcome, started, error=error.detail)
+            seconds = self._record(endpoint, error.outcome, started, error=error.detail)
+            await self.reports.failed(
+                endpoint, error.detail, outcome=error.outcome, seconds=seconds
+            )
             raise
         except BaseException:
             breaker.abandon()
             raise
         breaker.success()
-        await self.marks.succeeded(endpoint)
-        self._record(endpoint, OUTCOME_NAMES[type(outcome)], started)
+        name = OUTCOME_NAMES[type(outcome)]
+        seconds = self._record(endpoint, name, started)
+        await self.reports.succeeded(endpoint, outcome=name, seconds=seconds)
         return outcome
 
-    def _record(self, endpoint: str, outcome: str, started: float, **fields: object) -> None:
-        """One log line and the metrics of one upstream request."""
+    def _record(self, endpoint: str, outcome: str, started: float, **fields: object) -> float:
+        """One log line and the metrics of one upstream request; its duration."""
         seconds = time.perf_counter() - started
         state = self.breakers[endpoint].state
         metrics.breaker_open.labels(endpoint).set(state is not CircuitState.CLOSED)
@@ -233,8 +242,9 @@ class DashboardClient:
         level = log.warning if "error" in fields else log.info
         level(
             "upstream", endpoint=endpoint, outcome=outcome,
-            duration_ms=round(seconds * 1000, 1), **fields,
+            duration_ms=round(seconds * 1000, 1), dashboard=self.config.name, **fields,
         )  # fmt: skip
+        return seconds
 
     async def _request(
         self,

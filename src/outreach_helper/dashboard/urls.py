@@ -24,7 +24,11 @@ def course_path(school: str, title: str, document: str) -> str:
     return f"/courses/{encode_segment(school)}/{encode_segment(title)}/{document}"
 
 
+# The Dashboard's endpoints the service reads; each has its own breaker and marks.
+ENDPOINTS = ("user_stats", "course", "users", "all_courses")
 USER_STATS_PATH = "/user_stats.json"
+# Every nonprivate course ever, with its facilitators and editors (see all_courses.py).
+ALL_COURSES_PATH = "/all_courses.json"
 
 
 def user_stats_query(username: str) -> str:

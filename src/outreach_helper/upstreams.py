@@ -1,0 +1,150 @@
+"""One `Upstream` per configured dashboard, owning everything that is per dashboard.
+
+An `Upstream` holds its `DashboardClient` (own httpx client, in-flight cap and breakers),
+its `UpstreamMarks` in the shared store, its `SWRCache` over the shared store (single
+flight, leases, backoff and the in-process tier all follow from the keys), and its `Kind`s,
+which are the key namespace: the `outreach` dashboard keeps the bare names it always had
+(`user:Ada`, `upstream:user_stats`), so its warm entries survive; any other dashboard has
+its name in front (`wikiedu:user:Ada`, `upstream:wikiedu:user_stats`). One dashboard's
+trouble therefore stays its own.
+
+`Upstreams` is the ordered collection: the default (the first configured), a lookup by
+name whose error lists the configured names, and `aclose()`. It does no I/O itself.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import httpx
+
+from outreach_helper.cache.engine import Kind, Policy, SWRCache, Windows
+from outreach_helper.cache.store import Store
+from outreach_helper.cache.upstream_marks import UpstreamMarks
+from outreach_helper.dashboard.client import DashboardClient
+from outreach_helper.dashboard.config import DashboardConfig
+from outreach_helper.dashboard.reports import Reports, UpstreamReports
+from outreach_helper.dashboard.urls import ENDPOINTS
+from outreach_helper.settings import Settings
+
+# The dashboard whose keys have no namespace (it predates the others).
+BARE_NAMESPACE = "outreach"
+
+
+class UnknownDashboard(LookupError):
+    """`dashboard=` names no configured dashboard."""
+
+    def __init__(self, name: str, configured: list[str]):
+        self.name = name
+        self.configured = configured
+        super().__init__(f"unknown dashboard {name!r}; configured: {', '.join(configured)}")
+
+
+@dataclass(frozen=True, slots=True)
+class Kinds:
+    """The entry families of one dashboard, named in its key namespace."""
+
+    user: Kind
+    course: Kind
+    roster: Kind
+    current_courses: Kind
+
+    @classmethod
+    def of(cls, namespace: str, settings: Settings) -> Kinds:
+        return cls(
+            user=Kind(f"{namespace}user", settings.user_cache_ttl, "user_stats"),
+            course=Kind(f"{namespace}course", settings.course_cache_ttl, "course"),
+            roster=Kind(f"{namespace}roster", settings.course_users_cache_ttl, "users"),
+            current_courses=Kind(
+                f"{namespace}current-courses", settings.participants_ttl, "all_courses"
+            ),
+        )
+
+
+def namespace_of(config: DashboardConfig) -> str:
+    return "" if config.name == BARE_NAMESPACE else f"{config.name}:"
+
+
+@dataclass
+class Upstream:
+    """Everything that is per dashboard."""
+
+    config: DashboardConfig
+    client: DashboardClient
+    marks: UpstreamMarks
+    cache: SWRCache
+    kinds: Kinds
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    @classmethod
+    def build(
+        cls,
+        config: DashboardConfig,
+        settings: Settings,
+        store: Store,
+        *,
+        windows: Windows,
+        policy: Policy,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Callable[[], float] = time.time,
+        listeners: tuple[UpstreamReports, ...] = (),
+    ) -> Upstream:
+        namespace = namespace_of(config)
+        marks = UpstreamMarks(store, endpoints=ENDPOINTS, namespace=namespace, clock=clock)
+        client = DashboardClient(
+            settings, config, transport=transport, clock=clock,
+            reports=Reports(marks, *listeners),
+        )  # fmt: skip
+        # A backed-off key may be the probe this worker's circuit is waiting for.
+        marks.probe_due = lambda endpoint: client.breakers[endpoint].probe_due
+        cache = SWRCache(
+            store,
+            windows,
+            foreground_timeout=settings.foreground_timeout,
+            policy=policy,
+            clock=clock,
+            marks=marks,
+        )
+        return cls(config, client, marks, cache, Kinds.of(namespace, settings))
+
+    async def aclose(self) -> None:
+        await self.cache.aclose()
+        await self.client.aclose()
+
+
+class Upstreams:
+    """The configured dashboards in order; the first is the default."""
+
+    def __init__(self, upstreams: list[Upstream]):
+        if not upstreams:
+            raise ValueError("at least one dashboard is needed")
+        self._by_name = {upstream.name: upstream for upstream in upstreams}
+
+    @property
+    def default(self) -> Upstream:
+        return next(iter(self._by_name.values()))
+
+    @property
+    def names(self) -> list[str]:
+        return list(self._by_name)
+
+    def __iter__(self) -> Iterator[Upstream]:
+        return iter(self._by_name.values())
+
+    def __len__(self) -> int:
+        return len(self._by_name)
+
+    def get(self, name: str) -> Upstream:
+        try:
+            return self._by_name[name]
+        except KeyError:
+            raise UnknownDashboard(name, self.names) from None
+
+    async def aclose(self) -> None:
+        for upstream in self:
+            await upstream.aclose()
