@@ -11,7 +11,7 @@ import structlog
 from fastapi import FastAPI
 
 from outreach_helper import __version__
-from outreach_helper.api import courses, health, home, users
+from outreach_helper.api import courses, health, home, participants, users
 from outreach_helper.api.cors import GadgetCORS
 from outreach_helper.api.errors import install_error_handlers
 from outreach_helper.api.gadget import router as gadget_router
@@ -82,7 +82,9 @@ def create_app(
     app.add_middleware(GadgetCORS)
     app.add_middleware(RequestLimits)
     app.add_middleware(ObserveMiddleware)
-    for router in (home.router, users.router, courses.router, health.router, gadget_router):
+    routers = (home.router, users.router, participants.router, courses.router, health.router,
+               gadget_router)  # fmt: skip
+    for router in routers:
         app.include_router(router, responses=LIMIT_RESPONSES)
     return app
 

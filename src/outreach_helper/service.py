@@ -27,6 +27,7 @@ from outreach_helper.domain.identity import (
     uploads_verdict,
 )
 from outreach_helper.domain.namelists import NameList
+from outreach_helper.domain.participation import next_change as participation_change
 from outreach_helper.domain.slugs import InvalidSlug, course_key, split_course_slug
 from outreach_helper.finished import Finished, FinishedAnswers, count_lookups
 from outreach_helper.rendering import Body, RenderMemo, render
@@ -39,6 +40,7 @@ from outreach_helper.views import (
     course_view,
     distinct_slugs,
     next_change,
+    participants_view,
     roster_view,
     status_view,
     user_view,
@@ -292,6 +294,26 @@ class HelperService:
                 name: self._status_outcome(name, r, details, now) for name, r in records.items()
             }
             return batch_view(names, outcomes), next_change(details.values(), now)
+
+        return self._answer(key, sources, view, memo=self._batch_memo)
+
+    async def participants(self, names: list[str]) -> Answer:
+        """Which of `names` take part in a current course: from the participants
+        knowledge alone, never a Dashboard request per name (participants.py)."""
+        key = ("participants", tuple(names))
+        if reused := self._reuse(key):
+            return reused
+        knowledge = self.upstream.participants
+        lookup, known = await knowledge.current()
+        sources = Sources()
+        self._add(sources, knowledge.kind, "all", lookup)
+        dashboard = self.upstream.name
+
+        def view(now: datetime) -> tuple[Any, datetime | None]:
+            moment = now.timestamp()
+            body = participants_view(names, known.index, known.as_of, moment, dashboard)
+            changes = participation_change(known.index, names, moment)
+            return body, None if changes is None else _utc(changes)
 
         return self._answer(key, sources, view, memo=self._batch_memo)
 

@@ -33,6 +33,13 @@ class Settings(BaseSettings):
     # How long what the service knows of the current courses and their people stays
     # fresh (/api/participants); see the README's "Participants knowledge".
     participants_ttl: PositiveInt = 3600
+    # How long the list of current courses read from all_courses.json (every course ever,
+    # built uncached by the Dashboard: its heaviest public answer) stays fresh.
+    course_list_ttl: PositiveInt = 86400
+    # The whole all_courses.json request: tens of MB, rendered on the spot.
+    all_courses_deadline: PositiveFloat = 300.0
+    # Course documents read at once while the participants knowledge is built.
+    knowledge_concurrency: PositiveInt = 2
 
     # --- tuning ------------------------------------------------------------------------
     # How long past freshness an entry is answered at once while it is refreshed in the

@@ -2,11 +2,12 @@
 
 An `Upstream` holds its `DashboardClient` (own httpx client, in-flight cap and breakers),
 its `UpstreamMarks` in the shared store, its `SWRCache` over the shared store (single
-flight, leases, backoff and the in-process tier all follow from the keys), and its `Kind`s,
-which are the key namespace: the `outreach` dashboard keeps the bare names it always had
-(`user:Ada`, `upstream:user_stats`), so its warm entries survive; any other dashboard has
-its name in front (`wikiedu:user:Ada`, `upstream:wikiedu:user_stats`). One dashboard's
-trouble therefore stays its own.
+flight, leases, backoff and the in-process tier all follow from the keys), its
+participants knowledge (`participants.py`), and its `Kind`s, which are the key namespace:
+the `outreach` dashboard keeps the bare names it always had (`user:Ada`,
+`upstream:user_stats`), so its warm entries survive; any other dashboard has its name in
+front (`wikiedu:user:Ada`, `upstream:wikiedu:user_stats`). One dashboard's trouble
+therefore stays its own.
 
 `Upstreams` is the ordered collection: the default (the first configured), a lookup by
 name whose error lists the configured names, and `aclose()`. It does no I/O itself.
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 
@@ -27,6 +28,7 @@ from outreach_helper.dashboard.client import DashboardClient
 from outreach_helper.dashboard.config import DashboardConfig
 from outreach_helper.dashboard.reports import Reports, UpstreamReports
 from outreach_helper.dashboard.urls import ENDPOINTS
+from outreach_helper.participants import ParticipantsKnowledge
 from outreach_helper.settings import Settings
 
 # The dashboard whose keys have no namespace (it predates the others).
@@ -72,10 +74,18 @@ class Upstream:
     """Everything that is per dashboard."""
 
     config: DashboardConfig
+    settings: Settings
+    clock: Callable[[], float]
     client: DashboardClient
     marks: UpstreamMarks
     cache: SWRCache
     kinds: Kinds
+    # The same entries, for work that may wait long (the participants knowledge's build).
+    patient_cache: SWRCache
+    participants: ParticipantsKnowledge = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.participants = ParticipantsKnowledge(self, self.settings, clock=self.clock)
 
     @property
     def name(self) -> str:
@@ -102,18 +112,21 @@ class Upstream:
         )  # fmt: skip
         # A backed-off key may be the probe this worker's circuit is waiting for.
         marks.probe_due = lambda endpoint: client.breakers[endpoint].probe_due
-        cache = SWRCache(
-            store,
-            windows,
-            foreground_timeout=settings.foreground_timeout,
-            policy=policy,
-            clock=clock,
-            marks=marks,
-        )
-        return cls(config, client, marks, cache, Kinds.of(namespace, settings))
+
+        def cache(foreground_timeout: float) -> SWRCache:
+            return SWRCache(
+                store, windows, foreground_timeout=foreground_timeout, policy=policy,
+                clock=clock, marks=marks,
+            )  # fmt: skip
+
+        return cls(
+            config, settings, clock, client, marks, cache(settings.foreground_timeout),
+            Kinds.of(namespace, settings), cache(settings.all_courses_deadline + 30),
+        )  # fmt: skip
 
     async def aclose(self) -> None:
         await self.cache.aclose()
+        await self.patient_cache.aclose()
         await self.client.aclose()
 
 

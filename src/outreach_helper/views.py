@@ -7,11 +7,12 @@ time, from the stored dates; they are never stored.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from outreach_helper.domain.counts import human_count, parse_count
 from outreach_helper.domain.namelists import NameList
+from outreach_helper.domain.participation import Index, participation
 from outreach_helper.domain.roles import canonical_label, role_name, summarize_roles
 from outreach_helper.domain.rosters import sort_usernames, split_roster, staff_usernames
 from outreach_helper.domain.windows import has_ended, next_boundary, within_window
@@ -246,4 +247,21 @@ def batch_view(names: NameList, outcomes: dict[str, tuple[int, Any]]) -> dict[st
     return {
         "users": users,
         "normalized": [{"from": raw, "to": name} for raw, name in names.normalized],
+    }
+
+
+def participants_view(
+    names: list[str], index: Index, as_of: float, now: float, dashboard: str
+) -> dict[str, Any]:
+    """`/api/participants`: each name in a current course, with its state, role and
+    courses; a name that is not a key is in none (domain/participation.py)."""
+    found = {}
+    for name in names:
+        part = participation(index, name, now)
+        if part is not None:
+            part["dashboards"] = [dashboard]
+            found[name] = part
+    return {
+        "as_of": datetime.fromtimestamp(as_of, UTC).isoformat().replace("+00:00", "Z"),
+        "participants": found,
     }

@@ -100,18 +100,20 @@ def test_lights_differ_in_shape_not_only_colour(
 ) -> None:
     gadget_page = open_wiki("Special:RecentChanges", useskin="vector-2022")
     page = gadget_page.page
-    expect(page.locator(".outreach-helper-mark.outreach-helper-light-inactive")).not_to_have_count(0)
+    expect(page.locator(".outreach-helper-mark.outreach-helper-light-tracking")).not_to_have_count(0)
+    # Lists mark people in a current course only: no grey marks.
+    expect(page.locator(".outreach-helper-mark.outreach-helper-light-inactive")).to_have_count(0)
     shapes = page.evaluate(
-        """() => Object.fromEntries(['event', 'tracking', 'inactive'].map((state) => {
+        """() => Object.fromEntries(['event', 'tracking'].map((state) => {
             const style = getComputedStyle(
                 document.querySelector('.outreach-helper-mark.outreach-helper-light-' + state));
             return [state, [style.backgroundImage, style.backgroundColor, style.borderTopWidth]];
         }))"""
     )
-    # Full disc, half disc, ring: no two the same once colour is taken away.
+    # Full disc, half disc: not the same once colour is taken away.
     without_colour = {state: (image != "none", fill != "rgba(0, 0, 0, 0)", border)
                       for state, (image, fill, border) in shapes.items()}  # fmt: skip
-    assert len(set(without_colour.values())) == 3, shapes
+    assert len(set(without_colour.values())) == 2, shapes
     # And each says what it means in words, to screen readers and on hover.
     for mark in page.locator(".outreach-helper-mark").all():
         assert mark.get_attribute("role") == "img"

@@ -1,9 +1,10 @@
 """Course participants marked in the real wiki's lists: Recent changes (also grouped, and
 with live updates), the Watchlist, a page history, New pages and the log.
 
-Each list asks the batch endpoint once for its distinct names, skips IP addresses, marks
-only the names with courses (with the light's class and a title that says what it means),
-and a name already answered on the page is never asked again.
+Each list asks `/api/participants` once for its distinct names (no Dashboard request per
+name), skips IP addresses, marks only the names in a current course (with the light's
+class, a title that says what it means, and the facilitator's class where it applies), and
+a name already answered on the page is never asked again.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def batches(service: Service) -> list[list[str]]:
     return [
         parse_qs(seen.query)["usernames"][0].split("|")
         for seen in service.requests("GET")
-        if seen.path == "/api/users"
+        if seen.path == "/api/participants"
     ]
 
 

@@ -37,8 +37,10 @@ USERS = {
     ds.NOBODY: "none",
     ds.UNKNOWN_USER: "none",
 }
-# The light each account's rows get in lists ("" = no mark).
-MARKS = {**{user: ("" if light == "none" else light) for user, light in USERS.items()},
+# The light each account's rows get in lists ("" = no mark): people in a current course
+# only (from /api/participants); past participants keep their grey light on their pages.
+UNMARKED = ("none", "inactive")
+MARKS = {**{user: ("" if light in UNMARKED else light) for user, light in USERS.items()},
          ds.ZOE: "event", PATROLLER: "", TINKERER: "", ADMIN: "",
          "MediaWiki default": "", IP_EDITOR: ""}  # fmt: skip
 

@@ -392,7 +392,8 @@ async def test_an_hour_of_dead_dashboard_costs_a_bounded_number_of_attempts(
                       settings.not_found_cache_ttl)  # fmt: skip
     cache = SWRCache(store, windows, foreground_timeout=5, marks=marks,
                      policy=build_policy(settings), clock=clock)  # fmt: skip
-    upstream = Upstream(client.config, client, marks, cache, Kinds.of("", settings))
+    upstream = Upstream(client.config, settings, clock, client, marks, cache,
+                        Kinds.of("", settings), cache)  # fmt: skip
     service = HelperService(settings, upstream, clock=clock)
     users = [d.ADA, d.ZOE, d.NGOZI, d.OBRIEN, d.CHIDI, d.STAFFER, d.ELODIE, d.MARC, d.ANA,
              d.NOBODY]  # fmt: skip

@@ -210,6 +210,37 @@ class Normalization(Strict):
     to: str = Field(description="The username it stands for", examples=["Ada Example"])
 
 
+class Participation(Strict):
+    state: str = Field(description='"event" or "tracking"', examples=["event"])
+    role: str = Field(description='"facilitator" or "editor"', examples=["editor"])
+    courses: list[str] = Field(description="Slugs of the person's current courses")
+    dashboards: list[str] = Field(
+        description="The dashboards that have them", examples=[["outreach"]]
+    )
+
+
+class ParticipantsAnswer(Strict):
+    """Who of the names asked takes part in a current course."""
+
+    model_config = _examples(
+        {
+            "as_of": "2026-12-07T14:00:00.123456Z",
+            "participants": {
+                "Ada Example": {
+                    "state": "event",
+                    "role": "editor",
+                    "courses": ["Example_Wikimedians_User_Group/Wikidata_Days_2026_(December)"],
+                    "dashboards": ["outreach"],
+                }
+            },
+        }
+    )
+    as_of: str = Field(description="When the knowledge was read from the Dashboard (UTC)")
+    participants: dict[str, Participation] = Field(
+        description="Normalised name -> participation; a name missing is in no current course"
+    )
+
+
 class BatchAnswer(Strict):
     """The status of each name, for gadgets that mark course participants in lists."""
 

@@ -283,6 +283,14 @@ class SWRCache:
         """Forget one entry (with its meta and backoff): the next request fetches it."""
         await self.store.delete(f"{kind.name}:{ident}")
 
+    async def write_blob(self, kind: Kind, ident: str, data: bytes, ttl: float) -> None:
+        """A value too big to re-read every second (see `participants.py`), under
+        `KIND:IDENT`; written only by whoever holds the entry's fetch."""
+        await self.store.write_blob(f"{kind.name}:{ident}", data, ttl)
+
+    async def read_blob(self, kind: Kind, ident: str) -> bytes | None:
+        return await self.store.read_blob(f"{kind.name}:{ident}")
+
     async def purge_all(self) -> int:
         """Forget every entry; how many keys were deleted. Raises StoreError if Redis
         cannot be reached (a purge that did not happen must not look as if it had)."""

@@ -113,6 +113,13 @@ class MemoryStore:
             del self._items[name]
         return len(doomed)
 
+    async def write_blob(self, key: str, data: bytes, ttl: float) -> None:
+        self._set(key, data, ttl)
+
+    async def read_blob(self, key: str) -> bytes | None:
+        value = self._get(key)
+        return value if isinstance(value, bytes) else None
+
     async def record_mark(self, endpoint: str, mark: Mark) -> None:
         self._marks[endpoint] = self._marks.get(endpoint, Mark()).merged(mark)
 

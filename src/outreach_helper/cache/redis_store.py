@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import time
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
@@ -202,6 +203,17 @@ class RedisStore:
                 pipe.delete(*names).zrem(self._index, *names)
                 removed, _ = await self._call(pipe.execute())
             deleted += removed
+
+    async def write_blob(self, key: str, data: bytes, ttl: float) -> None:
+        """An opaque value beside the entries (listed in the index, so purged with them)."""
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.set(self._key(key), data, px=_ms(ttl))
+            pipe.zadd(self._index, {self._key(key): time.time() * 1000 + _ms(ttl)})
+            await self._call(pipe.execute())
+
+    async def read_blob(self, key: str) -> bytes | None:
+        raw: bytes | None = await self._call(self._redis.get(self._key(key)))
+        return raw
 
     async def record_mark(self, endpoint: str, mark: Mark) -> None:
         fields = mark.to_fields()

@@ -89,6 +89,11 @@ class Store(Protocol):
     async def purge(self) -> int:
         """Forget every entry and meta (not leases); how many keys went."""
 
+    async def write_blob(self, key: str, data: bytes, ttl: float) -> None:
+        """Store an opaque value under `key` for `ttl` seconds (no entry, no meta)."""
+
+    async def read_blob(self, key: str) -> bytes | None: ...
+
     async def record_mark(self, endpoint: str, mark: Mark) -> None:
         """Store the fields `mark` has for `endpoint`, keeping the newer of each."""
 

@@ -342,6 +342,16 @@ class TieredStore:
         await self._publish(PURGED)
         return purged
 
+    async def write_blob(self, key: str, data: bytes, ttl: float) -> None:
+        # Kept here too, so that while Redis fails this worker still has what it built.
+        await self._outage.write_blob(key, data, ttl)
+        await self._run(lambda s: s.write_blob(key, data, ttl))
+
+    async def read_blob(self, key: str) -> bytes | None:
+        """Redis's copy, else this worker's own (Redis failing, or it lost the key)."""
+        shared = await self._run(lambda s: s.read_blob(key))
+        return shared if shared is not None else await self._outage.read_blob(key)
+
     async def record_mark(self, endpoint: str, mark: Mark) -> None:
         # Kept here too, so that while Redis fails this worker still knows its own marks.
         await self._outage.record_mark(endpoint, mark)

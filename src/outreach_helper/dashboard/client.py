@@ -21,8 +21,10 @@ import asyncio
 import time
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 import orjson
@@ -31,6 +33,7 @@ import structlog
 
 from outreach_helper import __version__, metrics
 from outreach_helper.dashboard import records
+from outreach_helper.dashboard.all_courses import AllCoursesTrimmer
 from outreach_helper.dashboard.breaker import CircuitBreaker, CircuitState
 from outreach_helper.dashboard.config import DashboardConfig
 from outreach_helper.dashboard.outcomes import (
@@ -48,6 +51,7 @@ from outreach_helper.dashboard.outcomes import (
 )
 from outreach_helper.dashboard.reports import NoReports, UpstreamReports
 from outreach_helper.dashboard.urls import (
+    ALL_COURSES_PATH,
     ENDPOINTS,
     USER_STATS_PATH,
     course_path,
@@ -99,6 +103,34 @@ def _retry_hook(error: Exception) -> bool | float:
     return error.retry_after if error.retry_after <= RETRY_AFTER_MAX else False
 
 
+class Parser(Protocol):
+    def feed(self, chunk: bytes) -> None: ...
+
+    def finish(self) -> Any: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Streamed:
+    """How to read an answer too big to hold whole: a push parser (raising ValueError on a
+    bad answer) and a deadline of its own (the Dashboard builds it uncached)."""
+
+    parser: Callable[[], Parser]
+    deadline: float
+
+
+class _CourseListParser:
+    """The trimmer, finishing with the record the cache stores (`records.course_list`)."""
+
+    def __init__(self, trimmer: AllCoursesTrimmer):
+        self._trimmer = trimmer
+
+    def feed(self, chunk: bytes) -> None:
+        self._trimmer.feed(chunk)
+
+    def finish(self) -> dict[str, Any]:
+        return records.course_list(self._trimmer.finish())
+
+
 class DashboardClient:
     """Typed access to the upstream documents the service needs, from one dashboard."""
 
@@ -113,6 +145,7 @@ class DashboardClient:
     ):
         self.config = config or settings.dashboard_configs[0]
         self._deadline = settings.upstream_deadline
+        self._all_courses_deadline = settings.all_courses_deadline
         self._attempts = settings.refresh_attempts
         self._slots = asyncio.Semaphore(settings.upstream_max_in_flight)
         self.breakers = {
@@ -173,11 +206,24 @@ class DashboardClient:
             options or FetchOptions(),
         )
 
+    async def all_courses(
+        self, now: datetime, lookahead: timedelta, options: FetchOptions | None = None
+    ) -> Outcome:
+        """The courses of `all_courses.json` that have not ended and start within
+        `lookahead`, with their facilitators and editors (`all_courses.py`)."""
+        streamed = Streamed(
+            lambda: _CourseListParser(AllCoursesTrimmer(now=now, lookahead=lookahead)),
+            self._all_courses_deadline,
+        )
+        return await self._fetch(
+            "all_courses", ALL_COURSES_PATH, streamed, options or FetchOptions()
+        )
+
     async def _fetch(
         self,
         endpoint: str,
         path: str,
-        trim: Callable[[Any], Any],
+        trim: Callable[[Any], Any] | Streamed,
         options: FetchOptions,
     ) -> Outcome:
         """One attempt for a caller who waits; up to `refresh_attempts` in the background."""
@@ -199,7 +245,7 @@ class DashboardClient:
         self,
         endpoint: str,
         path: str,
-        trim: Callable[[Any], Any],
+        trim: Callable[[Any], Any] | Streamed,
         options: FetchOptions,
     ) -> Outcome:
         """One request, through the endpoint's breaker, with logging and /health figures."""
@@ -250,7 +296,7 @@ class DashboardClient:
         self,
         endpoint: str,
         path: str,
-        trim: Callable[[Any], Any],
+        trim: Callable[[Any], Any] | Streamed,
         validators: Validators | None,
     ) -> Outcome:
         # Conditional requests save bytes, not the Dashboard's work: Rails renders the whole
@@ -263,18 +309,49 @@ class DashboardClient:
             headers["If-None-Match"] = validators.etag
         if validators and validators.last_modified:
             headers["If-Modified-Since"] = validators.last_modified
+        deadline = trim.deadline if isinstance(trim, Streamed) else self._deadline
         try:
-            async with asyncio.timeout(self._deadline), self._slots:
+            async with asyncio.timeout(deadline), self._slots:
                 # Asked with a slot in hand, so that calls queued behind the cap while the
                 # first ones fail are refused once the circuit opens.
                 self.breakers[endpoint].allow()
                 self.sent[endpoint] += 1
+                if isinstance(trim, Streamed):
+                    return await self._streamed(endpoint, path, trim, headers)
                 response = await self._http.get(path, headers=headers)
         except (TimeoutError, httpx.TimeoutException) as error:
-            raise UpstreamTimeout(f"{endpoint}: no answer within {self._deadline:g} s") from error
+            raise UpstreamTimeout(f"{endpoint}: no answer within {deadline:g} s") from error
         except httpx.TransportError as error:
             raise UpstreamUnavailable(f"{endpoint}: {type(error).__name__}") from error
+        if (early := self._early_outcome(endpoint, response, headers)) is not None:
+            return early
+        try:
+            payload = orjson.loads(response.content)
+        except orjson.JSONDecodeError as error:
+            raise UpstreamBadResponse(f"{endpoint}: the answer is not JSON") from error
+        return Found(trim(payload), _validators(response))
 
+    async def _streamed(
+        self, endpoint: str, path: str, streamed: Streamed, headers: dict[str, str]
+    ) -> Outcome:
+        """A big answer parsed as it arrives, so that it is never whole in memory."""
+        timeout = httpx.Timeout(streamed.deadline, connect=self._http.timeout.connect)
+        async with self._http.stream("GET", path, headers=headers, timeout=timeout) as response:
+            if (early := self._early_outcome(endpoint, response, headers)) is not None:
+                return early
+            parser = streamed.parser()
+            try:
+                async for chunk in response.aiter_bytes():
+                    parser.feed(chunk)
+                data = parser.finish()
+            except ValueError as error:  # truncated, malformed or of the wrong shape
+                raise UpstreamBadResponse(f"{endpoint}: {error}") from error
+            return Found(data, _validators(response))
+
+    def _early_outcome(
+        self, endpoint: str, response: httpx.Response, headers: dict[str, str]
+    ) -> Outcome | None:
+        """The outcome told by the status alone; None for a 200 whose body is to be read."""
         status = response.status_code
         if status == 404:
             return NotFound()
@@ -289,11 +366,11 @@ class DashboardClient:
             raise UpstreamBadResponse(
                 f"{endpoint}: the Dashboard answered {status}", retry_after=retry_after
             )
-        try:
-            payload = orjson.loads(response.content)
-        except orjson.JSONDecodeError as error:
-            raise UpstreamBadResponse(f"{endpoint}: the answer is not JSON") from error
-        validators = Validators(
-            etag=response.headers.get("etag"), last_modified=response.headers.get("last-modified")
-        )
-        return Found(trim(payload), validators or None)
+        return None
+
+
+def _validators(response: httpx.Response) -> Validators | None:
+    validators = Validators(
+        etag=response.headers.get("etag"), last_modified=response.headers.get("last-modified")
+    )
+    return validators or None

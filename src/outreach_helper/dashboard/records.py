@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from outreach_helper.dashboard.all_courses import CourseList
 from outreach_helper.dashboard.outcomes import UpstreamBadResponse
 from outreach_helper.domain.counts import human_count, parse_count
 from outreach_helper.domain.rosters import dedupe_roster
@@ -146,3 +147,16 @@ def trim_roster(payload: Any) -> list[dict[str, Any]]:
     trimmed = [trim_roster_row(row) for row in rows if isinstance(row, Mapping)]
     merged = dedupe_roster(row for row in trimmed if row["username"])
     return [{k: v for k, v in row.items() if k not in _USER_ID_FIELDS} for row in merged]
+
+
+def course_list(listed: CourseList) -> dict[str, Any]:
+    """The current courses of `all_courses.json` as stored: a row per course
+    `[slug, start, end, facilitators, editors]`, and the counts of what was skipped."""
+    return {
+        "courses": [
+            [c.slug, c.start, c.end, list(c.facilitators), list(c.editors)] for c in listed.courses
+        ],
+        "listed": listed.listed,
+        "skipped": listed.skipped,
+        "skipped_names": listed.skipped_names,
+    }

@@ -11,7 +11,8 @@
  *   grey   - they have courses, none of them active.
  * The link opens a dialog that lists the courses (dates, the user's role, facilitators) and
  * copies a {{ping}} for the facilitators. On lists of changes (Recent changes, Watchlist,
- * histories, New pages, logs) it marks each username that has a course with a small light.
+ * histories, New pages, logs) it marks each username in a current course with a small light
+ * (one request per 50 names; a facilitator's mark also has outreach-helper-mark-facilitator).
  * If the service is slow or down, nothing is shown: the gadget never breaks a page.
  *
  * Installation, source and licence (MIT): https://outreach-helper.toolforge.org/
@@ -650,7 +651,8 @@
 
 	// ---- Marks in lists of changes -------------------------------------------------------
 
-	var answered = {}; // name -> state ('event', 'tracking', 'inactive') or '' (no mark)
+	// name -> { state: 'event' or 'tracking', facilitator: true/false }, or '' (no mark)
+	var answered = {};
 	var asking = {}; // names in a batch request right now
 
 	function onListPage() {
@@ -669,12 +671,18 @@
 		return ( link.textContent || '' ).replace( /_/g, ' ' ).trim();
 	}
 
-	function markLink( link, state ) {
+	/** MediaWiki's first-letter rule, as the service normalises names (the rest is as shown). */
+	function keyOf( name ) {
+		return name.charAt( 0 ).toUpperCase() + name.slice( 1 );
+	}
+
+	function markLink( link, answer ) {
 		var next = link.nextSibling;
-		if ( !state || ( next && next.className && /outreach-helper-mark/.test( next.className ) ) ) {
+		if ( !answer || ( next && next.className && /outreach-helper-mark/.test( next.className ) ) ) {
 			return;
 		}
-		var mark = light( state, 'outreach-helper-mark', msg( 'outreach-helper-tooltip-' + state, nameOf( link ) ) );
+		var classes = 'outreach-helper-mark' + ( answer.facilitator ? ' outreach-helper-mark-facilitator' : '' );
+		var mark = light( answer.state, classes, msg( 'outreach-helper-tooltip-' + answer.state, nameOf( link ) ) );
 		link.parentNode.insertBefore( mark, next );
 	}
 
@@ -691,23 +699,20 @@
 		names.forEach( function ( name ) {
 			asking[ name ] = true;
 		} );
+		// Answered from what the service knows of the current courses: no Dashboard
+		// request per name, and only people in a current course are keys.
 		var query = '?usernames=' + encodeURIComponent( names.join( '|' ) );
-		getJson( '/api/users' + query ).then( function ( body ) {
-			var states = {};
-			( body.users || [] ).forEach( function ( item ) {
-				states[ item.username ] = ( item.status === 200 && lightOf( item.result ) ) || '';
-			} );
-			var canonical = {};
-			( body.normalized || [] ).forEach( function ( pair ) {
-				canonical[ pair.from ] = pair.to;
-			} );
+		getJson( '/api/participants' + query ).then( function ( body ) {
+			var found = body.participants || {};
 			names.forEach( function ( name ) {
-				var key = has( canonical, name ) ? canonical[ name ] : name;
-				answered[ name ] = has( states, key ) ? states[ key ] : '';
+				var part = has( found, keyOf( name ) ) ? found[ keyOf( name ) ] : null;
+				var marked = part && ( part.state === 'event' || part.state === 'tracking' );
+				answered[ name ] = marked ?
+					{ state: part.state, facilitator: part.role === 'facilitator' } : '';
 			} );
 		}, function ( error ) {
 			// Not asked again on this page: a failing service must not be hammered by updates.
-			mw.log.warn( '[outreach-helper] batch status unavailable:', error );
+			mw.log.warn( '[outreach-helper] participants unavailable:', error );
 			names.forEach( function ( name ) {
 				answered[ name ] = '';
 			} );
