@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from types import TracebackType
+from typing import Any
 from urllib.parse import parse_qsl, unquote, unquote_to_bytes
 
 import orjson
@@ -48,8 +49,13 @@ from outreach_helper.demo import rails
 from outreach_helper.domain.identity import collation_key
 from tests.fakedash.dataset import Dataset, build_dataset
 
-ENDPOINTS = ("user_stats", "course", "users", "other")
-FAIL_MODES = (None, "500", "503", "html", "bad_json", "invalid_json", "hang")
+ENDPOINTS = ("user_stats", "course", "users", *rails.BULK_ENDPOINTS, "other")
+FAIL_MODES = (
+    None, "500", "503", "html", "bad_json", "invalid_json", "hang",
+    "truncated", "malformed", "empty",
+)  # fmt: skip
+# Modes that spoil the real answer rather than replace it.
+_SPOILING_MODES = ("truncated", "malformed", "empty")
 
 JSON_TYPE = "application/json; charset=utf-8"
 HTML_TYPE = "text/html; charset=utf-8"
@@ -76,7 +82,19 @@ _LOGIN_HTML = """<!DOCTYPE html>
 <body><div id="react_root"></div><a href="/users/auth/mediawiki">Log in</a></body></html>
 """
 # JSON of the wrong shape, per endpoint: parses fine, means nothing.
-_WRONG_SHAPES = {"user_stats": b"[]", "course": b'{"unexpected": 1}', "users": b'{"unexpected": 1}'}
+_WRONG_SHAPES = {
+    "user_stats": b"[]", "course": b'{"unexpected": 1}', "users": b'{"unexpected": 1}',
+    "all_courses": b'{"all_courses": {"courses": []}}',
+    "campaign_users": b'{"campaign": "x", "users": {"unexpected": 1}}',
+    "courses_by_wiki": b'{"courses": {"unexpected": 1}}',
+    "active_courses": b'{"courses": "none"}', "campaign_active_courses": b'{"courses": 1}',
+}  # fmt: skip
+# A well-formed answer with nothing in it, per endpoint ("empty").
+_EMPTY = {
+    "all_courses": b'{"all_courses":[]}', "campaign_users": b'{"campaign":"x","users":[]}',
+    "courses_by_wiki": b'{"courses":[]}', "active_courses": b'{"courses":[]}',
+    "campaign_active_courses": b'{"courses":[]}', "users": b'{"course":{"users":[]}}',
+}  # fmt: skip
 _USER_NOT_FOUND = {"error": "User not found"}
 _TRUNCATED_JSON = b'{"course": {"id": 31877, "title": "Wikidata Da'
 
@@ -117,6 +135,11 @@ class FakeDashboard:
         latency            seconds added to every request
         endpoint_latency   {"user_stats" | "course" | "users": extra seconds}
         fail_mode          None | "500" | "503" | "html" | "bad_json" | "invalid_json" | "hang"
+                           (answers instead of the real one), or "truncated" (the real
+                           200 body cut in half, sent complete as far as HTTP goes),
+                           "malformed" (the real body with a NUL byte in its middle: not
+                           JSON wherever it lands) or "empty" (a well-formed answer listing
+                           nothing, e.g. `{"all_courses":[]}`)
         fail_endpoints     None (all endpoints) or a set of endpoint names fail_mode applies to
         retry_after        seconds sent as Retry-After with 500 and 503, or None
         etags              send Rack's weak ETag with every 200 JSON answer and answer 304
@@ -129,6 +152,17 @@ class FakeDashboard:
                            roster row), as the Dashboard's update jobs do (default None)
         clock              what "now" is for ``stats_every`` and ``schedule`` (default
                            ``time.time``)
+
+    Bulk endpoints (``outreach_helper.demo.rails`` renders them like the Rails views):
+    ``/all_courses.json``, ``/campaigns/{slug}/users.json``, ``/campaigns/{slug}/
+    active_courses.json``, ``/courses_by_wiki/{lang}.{project}(.org).json`` and
+    ``/active_courses.json``, counted as "all_courses", "campaign_users",
+    "campaign_active_courses", "courses_by_wiki" and "active_courses", with the same ETags,
+    latency and failures as the others. Asking courses_by_wiki for a wiki no course has
+    creates it, as Rails does (``created_wikis``); an invalid one is a 500.
+    ``enroll``, ``unenroll``, ``set_dates``, ``set_private``, ``set_course`` and
+    ``set_campaign`` change what every view answers. For benches, pass
+    ``dataset=build_large_world(...)`` (``outreach_helper.demo.dataset``).
 
     Data that changes at known times: ``schedule("user", name, [(at, payload), ...])``
     (or ``"course"``, slug, course.json payloads; ``None`` = 404) makes every answer
@@ -159,6 +193,7 @@ class FakeDashboard:
         self._max_in_flight = 0
         self._requests: list[RecordedRequest] = []
         self._stats_runs = 0
+        self._created_wikis: list[str] = []
         self._stats_done = 0  # runs of stats_every applied
         self._stats_origin: float | None = None
         # (kind, collation key) -> (base payload, [(at, payload), ...] sorted by at)
@@ -448,12 +483,41 @@ class FakeDashboard:
                 self.dataset.rosters.setdefault(slug, {"course": {"users": []}})
 
     def set_private(self, slug: str, private: bool = True) -> None:
-        """Make a course answer 404 (private) or 200 again."""
+        """Make a course answer 404 (private) or 200 again; a private course leaves the
+        lists that leave private courses out (all_courses, campaign users)."""
         with self._lock:
-            if private:
-                self.dataset.private.add(slug)
+            self.dataset.set_private(slug, private)
+
+    def enroll(self, slug: str, username: str, role: int = 0, **extra: Any) -> dict:
+        """Enroll someone (``Dataset.enroll``): the roster, their user_stats and the bulk
+        lists show it. Returns the new users.json row."""
+        with self._lock:
+            return self.dataset.enroll(slug, username, role, **extra)
+
+    def unenroll(self, slug: str, username: str, role: int | None = None) -> int:
+        """Remove someone's rows (of ``role``, or all) from a course; returns how many."""
+        with self._lock:
+            return self.dataset.unenroll(slug, username, role)
+
+    def set_dates(self, slug: str, **dates: Any) -> None:
+        """Change a course's ``start``/``end`` (``Dataset.set_dates``)."""
+        with self._lock:
+            self.dataset.set_dates(slug, **dates)
+
+    def set_campaign(self, campaign: str, slugs: Iterable[str] | None) -> None:
+        """Make a campaign list these courses, or (None) remove it (404)."""
+        with self._lock:
+            if slugs is None:
+                self.dataset.campaigns.pop(campaign, None)
             else:
-                self.dataset.private.discard(slug)
+                self.dataset.campaigns[campaign] = list(slugs)
+
+    @property
+    def created_wikis(self) -> list[str]:
+        """The wikis courses_by_wiki was asked for that no course had: each request for
+        one created it on the real Dashboard."""
+        with self._lock:
+            return list(self._created_wikis)
 
     def schedule(self, kind: str, key: str, versions: Iterable[tuple[float, dict | None]]) -> None:
         """From each ``at`` (a ``clock()`` time) on, serve that payload for the user (kind
@@ -547,7 +611,12 @@ class FakeDashboard:
                 return failure
             self._run_due_stats()
             query = scope["query_string"].decode("utf-8", "replace")
-            return self._conditional(request, endpoint, self._answer(endpoint, target, query))
+            raw = raw_path.decode("latin-1")
+            response = self._answer(endpoint, target, query, raw)
+            mode = self._mode_for(endpoint)
+            if mode in _SPOILING_MODES:
+                response = _spoiled(response, endpoint, mode)
+            return self._conditional(request, endpoint, response)
         finally:
             with self._lock:
                 self._in_flight -= 1
@@ -590,6 +659,8 @@ class FakeDashboard:
                 return _json_bytes(200, _WRONG_SHAPES.get(endpoint, b"[]"))
             case "invalid_json":
                 return _json_bytes(200, _TRUNCATED_JSON)
+            case "truncated" | "malformed" | "empty":
+                return None  # the real answer, spoiled once rendered
         raise AssertionError(mode)  # pragma: no cover - the setter allows nothing else
 
     def _conditional(self, request: Request, endpoint: str, response: Response) -> Response:
@@ -611,9 +682,13 @@ class FakeDashboard:
             return Response(status_code=304, headers=headers)
         return response
 
-    def _answer(self, endpoint: str, target: str | None, query: str = "") -> Response:
+    def _answer(
+        self, endpoint: str, target: str | None, query: str = "", raw_path: str = ""
+    ) -> Response:
         """What the upstream answers when all is well."""
         data = self.dataset
+        if endpoint in rails.BULK_ENDPOINTS:
+            return self._answer_bulk(query, raw_path)
         if endpoint == "user_stats":
             try:
                 rails.read_username(query)
@@ -642,6 +717,25 @@ class FakeDashboard:
                 return _json(200, rails.render_course(course))
             return _json(200, data.rosters.get(slug, {"course": {"users": []}}))
         return _html(404, _NOT_FOUND_HTML)
+
+    def _answer_bulk(self, query: str, raw_path: str) -> Response:
+        """A bulk view, rendered under the data lock (mutations come from other threads)."""
+        bulk = rails.route_bulk(raw_path, query)
+        assert bulk is not None
+        now = datetime.fromtimestamp(self.clock(), UTC)
+        with self._lock:
+            if bulk.endpoint == "courses_by_wiki":
+                assert bulk.project is not None
+                if not rails.valid_wiki(bulk.language, bulk.project):
+                    return _html(500, _ERROR_HTML)  # Wiki::InvalidWikiError, not rescued
+                wiki = (rails.language_for_multilingual(bulk.language, bulk.project),
+                        bulk.project)  # fmt: skip
+                known = wiki in rails.home_wikis(self.dataset)
+                if not known and bulk.target not in self._created_wikis:
+                    self._created_wikis.append(str(bulk.target))
+            status, payload = rails.answer_bulk(self.dataset, bulk, now)
+            body = orjson.dumps(payload)
+        return _json_bytes(status, body)
 
 
 def _clone_json(payload: dict | None) -> dict | None:
@@ -684,6 +778,9 @@ def _route(method: str, raw_path: bytes, query: bytes) -> tuple[str, str | None]
     """
     if method not in ("GET", "HEAD"):
         return "other", None
+    bulk = rails.route_bulk(raw_path.decode("latin-1"), query.decode("latin-1"))
+    if bulk is not None:
+        return bulk.endpoint, bulk.target
     if raw_path == b"/user_stats.json":
         try:
             return "user_stats", rails.read_username(query.decode("utf-8", "replace")) or None
@@ -720,6 +817,20 @@ def _json(status: int, payload: object) -> Response:
 
 def _json_bytes(status: int, body: bytes) -> Response:
     return Response(body, status_code=status, headers={"content-type": JSON_TYPE})
+
+
+def _spoiled(response: Response, endpoint: str, mode: str) -> Response:
+    """A 200 JSON answer cut in half, broken in its middle, or emptied (other answers as
+    they are)."""
+    if response.status_code != 200:
+        return response
+    body = bytes(response.body)
+    if mode == "truncated":
+        return _json_bytes(200, body[: len(body) // 2])
+    if mode == "malformed":
+        middle = len(body) // 2
+        return _json_bytes(200, body[:middle] + b"\x00" + body[middle:])
+    return _json_bytes(200, _EMPTY.get(endpoint, b"{}"))
 
 
 def _html(status: int, body: str, headers: dict[str, str] | None = None) -> Response:

@@ -9,7 +9,7 @@ import pytest
 
 from outreach_helper.api.models import ActiveStaffAnswer, StatusAnswer
 from tests.fakedash import dataset as d
-from tests.fakedash.server import FakeDashboard
+from tests.fakedash.server import ENDPOINTS, FakeDashboard
 
 
 async def status_of(client: httpx.AsyncClient, username: str) -> dict:
@@ -64,7 +64,7 @@ async def test_status_reads_details_but_never_rosters(
     client: httpx.AsyncClient, fake: FakeDashboard
 ) -> None:
     await status_of(client, d.ADA)
-    assert fake.counts == {"user_stats": 1, "course": 2, "users": 0, "other": 0}
+    assert fake.counts == {**dict.fromkeys(ENDPOINTS, 0), "user_stats": 1, "course": 2}
     await status_of(client, "ada_Example")
     assert fake.total == 3
 

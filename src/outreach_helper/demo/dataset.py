@@ -82,6 +82,9 @@ can check they are stripped. A ``courses_details`` ``course_id`` is an enrollmen
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import random
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -152,6 +155,8 @@ class Dataset:
     rosters: dict[str, dict]  # slug -> users.json payload {"course": {"users": [...]}}
     private: set[str] = field(default_factory=set)  # slugs answered 404
     states: dict[str, str] = field(default_factory=dict)  # slug -> one of STATES
+    # campaign slug -> the slugs of its courses (campaigns_courses), for the bulk views
+    campaigns: dict[str, list[str]] = field(default_factory=dict)
 
     def details_for(self, username: str) -> list[dict]:
         """The user's ``courses_details`` rows (duplicates included), or [] if unknown."""
@@ -188,6 +193,109 @@ class Dataset:
     def public_slugs(self) -> list[str]:
         """Slugs that answer 200."""
         return [slug for slug in self.courses if slug not in self.private]
+
+    # Mutations, as the Dashboard's own actions change its tables: every view that reads
+    # the changed rows (course.json, users.json, user_stats.json, the bulk lists) changes.
+
+    def enroll(
+        self,
+        slug: str,
+        username: str,
+        role: int = 0,
+        *,
+        enrolled_at: datetime | None = None,
+        role_description: str | None = None,
+    ) -> dict:
+        """Add an enrollment row (a second one if the person is there already) to the
+        course's roster and, for a nonprivate course, to the person's ``courses_details``
+        (newest first; a person the Dashboard did not know gets a user_stats payload).
+        Returns the new users.json row."""
+        if role not in ROLE_LABELS:
+            raise ValueError(f"role must be one of {sorted(ROLE_LABELS)}, not {role!r}")
+        course = self.course(slug)
+        rows = self.rosters.setdefault(slug, {"course": {"users": []}})["course"]["users"]
+        user_id, global_id = self._ids_of(username)
+        row = _clone(_row_template())
+        wiki_name = username.replace(" ", "_")
+        host = _wiki_host(course.get("home_wiki") or {})
+        row.update(
+            id=user_id, username=username, global_id=global_id, role=role,
+            role_description=role_description, enrolled_at=_iso(enrolled_at or self.now),
+            registered_at=_iso(self.now - 365 * _DAY), character_sum_ms=0,
+            character_sum_us=0, character_sum_draft=0, references_count=0,
+            recent_revisions=0, total_uploads=0,
+            contribution_url=f"https://{host}/wiki/Special:Contributions/{wiki_name}",
+            sandbox_url=f"https://{host}/wiki/Special:PrefixIndex/User:{wiki_name}",
+            global_contribution_url="https://guc.toolforge.org/?user=" + username.replace(" ", "+"),
+        )  # fmt: skip
+        rows.append(row)
+        if slug not in self.private:
+            payload = self.users.setdefault(
+                username, {"user_recent_uploads": [], "courses_details": [], "max_project": None}
+            )
+            details = payload.setdefault("courses_details", [])
+            used = [d.get("course_id", 0) for rows in self.users.values()
+                    for d in rows.get("courses_details", [])]  # fmt: skip
+            details.insert(0, {
+                "course_id": max(used, default=600000) + 1, "course_title": course.get("title"),
+                "course_school": course.get("school"), "course_term": course.get("term"),
+                "user_count": course.get("student_count", 0), "user_role": ROLE_LABELS[role],
+                "course_slug": slug,
+            })  # fmt: skip
+            _refresh_user_blocks(payload, course)
+        return row
+
+    def unenroll(self, slug: str, username: str, role: int | None = None) -> int:
+        """Remove the person's rows (of ``role``, or all) from the roster and from their
+        ``courses_details``; returns how many roster rows went."""
+        roster = self.roster(slug)
+        keep = [
+            r for r in roster
+            if not (r["username"] == username and (role is None or r["role"] == role))
+        ]  # fmt: skip
+        removed = len(roster) - len(keep)
+        roster[:] = keep
+        payload = self.users.get(username)
+        if payload is not None:
+            label = None if role is None else ROLE_LABELS[role]
+            payload["courses_details"] = [
+                d for d in payload.get("courses_details", [])
+                if not (d.get("course_slug") == slug and label in (None, d.get("user_role")))
+            ]  # fmt: skip
+            _refresh_user_blocks(payload, None)
+        return removed
+
+    def set_dates(
+        self, slug: str, *, start: datetime | str | None = ..., end: datetime | str | None = ...
+    ) -> None:
+        """Change a course's tracking window (``...`` keeps a bound; ``None`` makes it null,
+        a string is stored as given, so a test can serve an impossible date)."""
+        course = self.course(slug)
+        for key, value in (("start", start), ("end", end)):
+            if value is not ...:
+                course[key] = _iso(value) if isinstance(value, datetime) else value
+        end_value = course.get("end")
+        if isinstance(end_value, str) and _ISO_RE.match(end_value):
+            course["ended"] = _parse(end_value) < self.now
+
+    def set_private(self, slug: str, private: bool = True) -> None:
+        """Make a course private (404, left out of the lists that leave private courses
+        out) or public again."""
+        self.course(slug)["private"] = private
+        if private:
+            self.private.add(slug)
+        else:
+            self.private.discard(slug)
+
+    def _ids_of(self, username: str) -> tuple[int, int]:
+        """The user's `id` and `global_id` as on their other rows, or fresh ones."""
+        top_id, top_global = 700000, 91000000
+        for roster in self.rosters.values():
+            for row in roster["course"]["users"]:
+                if row["username"] == username:
+                    return row["id"], row["global_id"]
+                top_id, top_global = max(top_id, row["id"]), max(top_global, row["global_id"])
+        return top_id + 1, top_global + 1
 
 
 def build_dataset(now: datetime | None = None) -> Dataset:
@@ -232,12 +340,148 @@ def build_dataset(now: datetime | None = None) -> Dataset:
     builder.add_users(user_template)
     builder.add_user(NOBODY, user_template, details=[], uploads=[])
     builder.add_sample_user(user_template)
+    builder.dataset.campaigns = _default_campaigns()
     return builder.dataset
 
 
 def load_sample(name: str) -> dict:
     """A fresh copy of a file in ``samples/``."""
     return orjson.loads((SAMPLES_DIR / name).read_bytes())
+
+
+# The default campaigns: campaign slug -> course slugs, in campaigns_courses order.
+CAMPAIGN_OUTREACH = "outreach_2025"
+CAMPAIGN_BATCH = "batch_series"
+CAMPAIGN_DECADE = "decade_sessions"
+UNKNOWN_CAMPAIGN = "no_such_campaign"
+
+
+def _default_campaigns() -> dict[str, list[str]]:
+    return {
+        CAMPAIGN_OUTREACH: [SLUG_ACTIVE, SLUG_TRACKING, SLUG_ENDED, SLUG_PRIVATE, SLUG_AMPERSAND],
+        CAMPAIGN_BATCH: list(FORTY_SLUGS),
+        CAMPAIGN_DECADE: list(TEN_SLUGS),
+    }
+
+
+def build_large_world(
+    *,
+    courses: int = 2000,
+    people: int = 10_000,
+    enrollments: int = 20_000,
+    current: int = 40,
+    future: int = 5,
+    seed: int = 1,
+    now: datetime | None = None,
+) -> Dataset:
+    """A synthetic, seeded Dashboard at scale, for benches: ``courses`` courses (``current``
+    of them running now, half with their event on, ``future`` not started, the rest ended),
+    ``people`` distinct users (most only in ended courses, some in none: they answer 404),
+    and ``enrollments`` roster rows (one facilitator per course, the rest editors, a few
+    volunteers). Every course serves course.json and users.json, every enrolled person
+    user_stats.json, and the bulk views list them all. Course payloads keep two
+    ``update_logs`` entries instead of sixty, so 30,000 courses still fit in memory.
+    The same arguments give the same world (``Dataset.states`` tells each course's state)."""
+    if not 0 <= current + future <= courses or enrollments < courses or people < 1:
+        raise ValueError("need current + future <= courses <= enrollments and people >= 1")
+    rng = random.Random(seed)  # noqa: S311 - a reproducible fixture, not a secret
+    now = _utc(now or datetime.now(UTC))
+    course_template = load_sample("course.json")
+    logs = course_template["course"]["flags"]["update_logs"]
+    course_template["course"]["flags"]["update_logs"] = {k: logs[k] for k in list(logs)[-2:]}
+    builder = _Builder(now, course_template, _row_template())
+    states = ["active_event", "active_tracking"] * (current // 2) + ["active_event"] * (current % 2)
+    states += ["future"] * future + ["ended"] * (courses - current - future)
+    rng.shuffle(states)
+    specs = []
+    for n, state in enumerate(states):
+        spec = _CourseSpec(
+            school=f"World School {n // 50:03d}",
+            title=f"{_word(rng)} Edit-a-thon {n:05d}",
+            term=("Spring", "Autumn", "2025", "Week 3")[n % 4],
+            course_id=100_000 + n,
+            state=state,
+            student_count=0,
+            wikis=(("en", "wikipedia"),) if n % 3 else ((None, "wikidata"), ("fr", "wikipedia")),
+        )
+        builder.add_course(spec)
+        specs.append(spec)
+    names = [f"{_word(rng)} {_word(rng)} {n:05d}" for n in range(people)]
+    # Who is enrolled where: one facilitator per course, then editors at random, one row per
+    # (course, person); course sizes follow a long tail.
+    weights = [rng.paretovariate(1.2) for _ in specs]
+    pairs: set[tuple[int, int]] = set()
+    rows: list[tuple[int, int, int]] = []
+    for c in range(len(specs)):
+        person = rng.randrange(people)
+        pairs.add((c, person))
+        rows.append((c, person, 1))
+    attempts = 0
+    while len(rows) < enrollments and attempts < enrollments * 20:
+        attempts += 1
+        c = rng.choices(range(len(specs)), weights)[0] if attempts % 2 else rng.randrange(courses)
+        person = rng.randrange(people)
+        if (c, person) in pairs:
+            continue
+        pairs.add((c, person))
+        rows.append((c, person, 2 if rng.random() < 0.01 else 0))
+    sizes = [0] * len(specs)
+    for c, person, role in rows:
+        builder.enroll(specs[c].slug, names[person], role, rng.randint(-20, 5), None, {})
+        sizes[c] += 1 if role == 0 else 0
+    for spec, size in zip(specs, sizes, strict=True):
+        builder.dataset.course(spec.slug)["student_count"] = size
+        builder.specs[spec.slug] = dataclasses.replace(spec, student_count=size)
+    builder.add_users(load_sample("user_stats.json"))
+    data = builder.dataset
+    data.campaigns = {f"world_campaign_{k}": [] for k in range(10)}
+    for n, spec in enumerate(specs):
+        data.campaigns[f"world_campaign_{n % 10}"].append(spec.slug)
+    return data
+
+
+_WORDS = ("Ada", "Bola", "Chidi", "Dara", "Eszter", "Farid", "Gita", "Hana", "Ife", "Jun",
+          "Kofi", "Lena", "Mei", "Nia", "Omar", "Pía", "Quinn", "Rosa", "Sade", "Timo",
+          "Uche", "Vera", "Wen", "Xóchitl", "Yusuf", "Zoë")  # fmt: skip
+
+
+def _word(rng: random.Random) -> str:
+    return rng.choice(_WORDS)
+
+
+@functools.lru_cache(maxsize=1)
+def _row_template_bytes() -> bytes:
+    return orjson.dumps(load_sample("users.json")["course"]["users"][0])
+
+
+def _row_template() -> dict:
+    """A fresh copy of the sample's first users.json row."""
+    return orjson.loads(_row_template_bytes())
+
+
+def _wiki_host(home: dict) -> str:
+    language, project = home.get("language"), home.get("project")
+    return "www.wikidata.org" if project == "wikidata" else f"{language}.{project}.org"
+
+
+def _refresh_user_blocks(payload: dict, course: dict | None) -> None:
+    """The as_* blocks and max_project of a user_stats payload after its rows changed."""
+    details = payload.get("courses_details", [])
+    staff = [d for d in details if d.get("user_role") != ROLE_LABELS[0]]
+    students = [d for d in details if d.get("user_role") == ROLE_LABELS[0]]
+    if staff:
+        payload.setdefault("as_instructor", {"course_string_prefix": "courses_generic",
+                                             "courses_count": 0, "user_count": 0,
+                                             "trained_percent": "0"})  # fmt: skip
+        payload["as_instructor"]["courses_count"] = len({d["course_slug"] for d in staff})
+        payload.setdefault("by_students", {"word_count": 0, "references_count": 0})
+    if students:
+        payload.setdefault("as_student", {"course_string_prefix": "courses_generic"})
+        payload["as_student"]["individual_courses_count"] = len(
+            {d["course_slug"] for d in students}
+        )
+    if course is not None and payload.get("max_project") is None:
+        payload["max_project"] = (course.get("home_wiki") or {}).get("project")
 
 
 # --- internals -------------------------------------------------------------------------------

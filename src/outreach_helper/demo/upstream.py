@@ -1,13 +1,18 @@
-"""An httpx transport that answers the Dashboard's three endpoints from a sample dataset.
+"""An httpx transport that answers the Dashboard's endpoints from a sample dataset.
 
 ``create_app(settings, transport=demo_transport(dataset))`` runs the real service (client,
 cache, views) without the network: every request the Dashboard client makes is answered
 here as the Rails application would (``rails.py``: the username decoded twice, users and
 slugs found case- and accent-insensitively, JSON 404s, ``ended`` computed when rendering).
+The bulk lists (all_courses, campaign users, courses_by_wiki, active_courses) are rendered
+from the same data by ``rails``, with Rack's weak ETag and a 304 to an equal
+``If-None-Match``; mutations of the dataset (``Dataset.enroll``, ``set_dates``,
+``set_private``, ...) show in every answer.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from urllib.parse import unquote
 
 import httpx
@@ -25,6 +30,9 @@ def demo_transport(dataset: Dataset) -> httpx.MockTransport:
         path, _, query = request.url.raw_path.decode("ascii").partition("?")
         if request.method != "GET":
             return _not_found()
+        bulk = rails.route_bulk(path, query)
+        if bulk is not None:
+            return _bulk(dataset, bulk, request)
         if path == "/user_stats.json":
             try:
                 username = rails.read_username(query)
@@ -56,3 +64,19 @@ def demo_transport(dataset: Dataset) -> httpx.MockTransport:
 
 def _not_found() -> httpx.Response:
     return httpx.Response(404, text=_NOT_FOUND_HTML, headers={"content-type": "text/html"})
+
+
+def _bulk(dataset: Dataset, bulk: rails.BulkRequest, request: httpx.Request) -> httpx.Response:
+    if bulk.endpoint == "courses_by_wiki" and not rails.valid_wiki(
+        bulk.language, bulk.project or ""
+    ):
+        return httpx.Response(500, text="We're sorry, but something went wrong.")
+    status, payload = rails.answer_bulk(dataset, bulk, datetime.now(UTC))
+    response = httpx.Response(status, json=payload)
+    if status != 200:
+        return response
+    etag = rails.etag(response.content)
+    if rails.not_modified(request.headers.get("if-none-match"), etag):
+        return httpx.Response(304, headers={"etag": etag})
+    response.headers["etag"] = etag
+    return response
