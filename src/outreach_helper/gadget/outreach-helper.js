@@ -214,9 +214,16 @@
 		return text;
 	}
 
+	/** Whether a name may run the other way than the page: the page is right to left, or the
+	 * name has right-to-left letters (Hebrew, Arabic, Syriac, Thaana, N'Ko, ...). */
+	function mixesDirections( name ) {
+		return document.documentElement.dir === 'rtl' ||
+			/[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]/.test( name );
+	}
+
 	function msg( key ) {
 		var params = Array.prototype.slice.call( arguments, 1 );
-		if ( NAME_PARAM.test( key ) && params.length ) {
+		if ( NAME_PARAM.test( key ) && params.length && mixesDirections( String( params[ 0 ] ) ) ) {
 			params[ 0 ] = '\u2068' + params[ 0 ] + '\u2069'; // first-strong isolate ... pop
 		}
 		return format( key, params );
@@ -460,6 +467,12 @@
 		return has( ROLE_KEYS, label ) ? msg( 'outreach-helper-role-' + ROLE_KEYS[ label ], gender ) : label;
 	}
 
+	/** The reader's language's list separator (MediaWiki's comma-separator: "، " in Arabic). */
+	function comma() {
+		var separator = mw.message( 'comma-separator' );
+		return separator.exists() ? separator.text() : ', ';
+	}
+
 	function facilitatorLinks( staff ) {
 		if ( !Array.isArray( staff ) ) {
 			return [ msg( 'outreach-helper-facilitators-unknown' ) ];
@@ -470,7 +483,7 @@
 		var links = [];
 		staff.forEach( function ( name, index ) {
 			if ( index > 0 ) {
-				links.push( ', ' );
+				links.push( comma() );
 			}
 			links.push( el( 'a', {
 				className: 'outreach-helper-facilitator',
@@ -492,7 +505,7 @@
 		}
 		rows.push( [ 'outreach-helper-role', course.roles.filter( Boolean ).map( function ( role ) {
 			return roleLabel( role, gender );
-		} ).join( ', ' ) ] );
+		} ).join( comma() ) ] );
 		var list = el( 'dl' );
 		rows.forEach( function ( row ) {
 			list.append( el( 'dt', { textContent: msg( row[ 0 ] ) } ), el( 'dd', {}, [ row[ 1 ] ] ) );
