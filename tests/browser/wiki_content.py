@@ -21,12 +21,21 @@ PATROLLER_PASSWORD = "patroller-password-for-tests"
 # A second patroller whose common.js changes the settings (portlet, marks off).
 TINKERER = "Tinkerer"
 TINKERER_PASSWORD = "tinkerer-password-for-tests"
-TINKERER_SETTINGS = "window.outreachHelperConfig = { portlet: 'p-cactions', marks: false };"
+# Their own text for the event link (wins over every language), and an emptied tracking
+# link (passed over: the reader's language, else English).
+LOCAL_LINK_EVENT = "Outreach: my event"
+TINKERER_SETTINGS = (
+    "window.outreachHelperConfig = { portlet: 'p-cactions', marks: false };\n"
+    f"mw.messages.set( {{ 'outreach-helper-link-event': '{LOCAL_LINK_EVENT}', "
+    "'outreach-helper-link-tracking': '' } );"
+)
 IP_EDITOR = "192.0.2.7"
 ARTICLE = "Lagos"
 NEW_ARTICLE = "Ibadan"  # created by Ada: a new page of hers on Special:NewPages
 IP_ONLY_ARTICLE = "Abeokuta"  # edited by an IP address only: its history has no names
 GADGET = "outreach-helper"
+# The grammatical gender some accounts chose in their preferences (the rest: unknown).
+GENDERS = {ds.ADA: "female", ds.ELODIE: "female"}
 DEFAULT_API_BASE = "'https://outreach-helper.toolforge.org'"
 
 # Users whose own pages the link tests visit, with the outcome the gadget must reach.
@@ -53,6 +62,15 @@ def readme_definition() -> str:
     return lines[0]
 
 
+def readme_pages() -> dict[str, str]:
+    """The README's table of pages to create: wiki page -> file of the gadget's folder."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^ *\| `(MediaWiki:Gadget-[^`]+)` \| `([^`]+)` \|$", readme, re.M)
+    pages = dict(rows)
+    assert len(pages) == len(rows), "the README lists a page twice"
+    return pages
+
+
 def gadget_script(api_base: str) -> str:
     """The gadget file with its first setting, the service, set as a wiki's admins would."""
     source = gadget.read("outreach-helper.js").decode("utf-8")
@@ -60,11 +78,35 @@ def gadget_script(api_base: str) -> str:
     return source.replace(DEFAULT_API_BASE, repr(api_base))
 
 
+def gadget_pages(api_base: str) -> list[tuple[str, str]]:
+    """The pages the README's installation steps create, with their text, in its order.
+
+    The table and the definition line must agree with each other and with the repository:
+    every page of the table is in the definition, every file of the definition has a row,
+    and every translation in `gadget/i18n/` is installed (so a new language file without a
+    README row fails here)."""
+    pages = readme_pages()
+    definition = readme_definition()
+    files = definition[definition.index("]") + 1 :].split("|")[1:]
+    listed = [f"MediaWiki:Gadget-{name.strip()}" for name in files]
+    assert listed == list(pages), f"definition {listed} and table {list(pages)} differ"
+    translations = {f"i18n/{code}.json" for code in gadget.translations()}
+    assert translations <= set(pages.values()), translations - set(pages.values())
+    texts = []
+    for page, file in pages.items():
+        if file == "outreach-helper.js":
+            text = gadget_script(api_base)
+        elif file.startswith("i18n/") and file.endswith(".json"):
+            text = gadget.read_messages(file[len("i18n/") : -len(".json")]).decode("utf-8")
+        else:
+            text = gadget.read(file).decode("utf-8")
+        texts.append((page, text))
+    return texts
+
+
 def wiki_plan(api_base: str) -> dict:
-    css = gadget.read("outreach-helper.css").decode("utf-8")
     admin_pages = [
-        (f"MediaWiki:Gadget-{GADGET}.js", gadget_script(api_base)),
-        (f"MediaWiki:Gadget-{GADGET}.css", css),
+        *gadget_pages(api_base),
         (f"MediaWiki:Gadget-{GADGET}", "Outreach Dashboard courses of users, with a light"),
         ("MediaWiki:Gadgets-definition", readme_definition() + "\n"),
         (ARTICLE, "'''Lagos''' is a city."),
@@ -88,6 +130,9 @@ def wiki_plan(api_base: str) -> dict:
          "summary": "my settings"},
     ]  # fmt: skip
     users = [{"name": user} for user in [*USERS, ds.ZOE]]
+    for user in users:  # for {{GENDER:}} in the dialog's role words
+        if user["name"] in GENDERS:
+            user["options"] = {"gender": GENDERS[user["name"]]}
     for name, password in [(PATROLLER, PATROLLER_PASSWORD), (TINKERER, TINKERER_PASSWORD)]:
         users.append({"name": name, "password": password, "options": {f"gadget-{GADGET}": 1}})
     watched = [ARTICLE, f"User:{ds.ADA}", f"User:{ds.NOBODY}"]

@@ -78,6 +78,9 @@ and <a href="gadget/outreach-helper.css">gadget/outreach-helper.css</a> to
 pages, loaded from your common.js), then add to <code>MediaWiki:Gadgets-definition</code>:</p>
 <pre>* outreach-helper[ResourceLoader|dependencies=mediawiki.util]\
 |outreach-helper.js|outreach-helper.css</pre>
+<p>That gadget speaks English. For the reader's language (15 translations, right to left
+where the language is), the README lists the translation pages to copy from
+<code>src/outreach_helper/gadget/i18n/</code> and the <code>package</code> definition line.</p>
 <p>Try it without a wiki: <code>outreach-helper demo</code> runs this service on sample data
 with demo wiki pages at <code>/demo/</code>. Details are in the README.</p>
 

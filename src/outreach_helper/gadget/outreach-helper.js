@@ -18,7 +18,9 @@
  * Installation, source and licence (MIT): https://outreach-helper.toolforge.org/
  * Plain ES5 syntax (MediaWiki 1.39's ResourceLoader accepts nothing newer in gadgets), no
  * build step. Every visible string is a message (outreach-helper-*) with an English
- * default; a wiki translates it by setting the messages before this script runs.
+ * default; translations come as JSON pages of this package gadget, in the reader's language
+ * or its fallbacks (see chooseMessages), and a wiki's own messages, set before this script
+ * runs, win.
  * Other scripts can listen to mw.hook( 'outreachHelper.ready' ), fired once per page with
  * the outcome: 'event', 'tracking', 'inactive', 'none', 'unavailable' or 'skipped'; and to
  * mw.hook( 'outreachHelper.marked' ), fired with the names of each answered batch of a list.
@@ -35,6 +37,9 @@
 	// Special pages that list changes with username links.
 	var LIST_PAGES = [ 'Recentchanges', 'Recentchangeslinked', 'Watchlist', 'Newpages', 'Log' ];
 
+	// The English messages: a copy of i18n/en.json (tests/unit/test_gadget_i18n.py keeps them
+	// equal), here so that English never needs a page of its own and is what a missing,
+	// broken or emptied message falls back to.
 	var MESSAGES = {
 		'outreach-helper-link-event': 'Outreach: event now',
 		'outreach-helper-link-tracking': 'Outreach: active course',
@@ -47,6 +52,7 @@
 		'outreach-helper-loading': 'Loading…',
 		'outreach-helper-unavailable': 'The course data is unavailable right now. Please try again later.',
 		'outreach-helper-no-courses': 'No courses found.',
+		'outreach-helper-course-count': '{{PLURAL:$1|$2 course|$2 courses}}',
 		'outreach-helper-state-event': 'Event on now',
 		'outreach-helper-state-tracking': 'Active',
 		'outreach-helper-state-inactive': 'Not active',
@@ -55,12 +61,12 @@
 		'outreach-helper-date-range': '$1 – $2',
 		'outreach-helper-dates-unknown': 'unknown',
 		'outreach-helper-role': 'Role',
-		'outreach-helper-role-student': 'Participant',
-		'outreach-helper-role-facilitator': 'Facilitator',
-		'outreach-helper-role-campus-volunteer': 'Campus volunteer',
-		'outreach-helper-role-online-volunteer': 'Online volunteer',
-		'outreach-helper-role-staff': 'Wiki Education staff',
-		'outreach-helper-facilitators': 'Facilitators',
+		'outreach-helper-role-student': '{{GENDER:$1|Participant}}',
+		'outreach-helper-role-facilitator': '{{GENDER:$1|Facilitator}}',
+		'outreach-helper-role-campus-volunteer': '{{GENDER:$1|Campus volunteer}}',
+		'outreach-helper-role-online-volunteer': '{{GENDER:$1|Online volunteer}}',
+		'outreach-helper-role-staff': '{{GENDER:$1|Wiki Education staff}}',
+		'outreach-helper-facilitators': '{{PLURAL:$1|Facilitator|Facilitators}}',
 		'outreach-helper-no-facilitators': 'none listed',
 		'outreach-helper-facilitators-unknown': 'unknown',
 		'outreach-helper-ping-active': 'Ping the facilitators of the active courses:',
@@ -112,8 +118,160 @@
 		return Object.prototype.hasOwnProperty.call( object, key );
 	}
 
+	// ---- Messages in the reader's language ---------------------------------------------
+	// Translations are JSON pages of this package gadget (MediaWiki:Gadget-outreach-helper-
+	// i18n-<code>.json, listed in its definition), which ResourceLoader sends with the
+	// script: require() reads them, no request of their own. The reader's interface language
+	// and MediaWiki's fallbacks for it are tried in order, then English. A message the wiki
+	// set itself wins; one that is empty, or a translation whose $1... or {{...}} differ from
+	// the English, is passed over for the next in the chain.
+
+	var I18N_PAGE = './outreach-helper-i18n-';
+	// Messages whose $1 is a username: isolated, so a left-to-right name keeps its place in
+	// right-to-left text (and a right-to-left name in left-to-right text), as <bdi> does.
+	var NAME_PARAM = /^outreach-helper-(tooltip-|dialog-title)/;
+	var SLOT = '\ue000'; // stands for an element inside a message's text
+
+	/** The reader's language, then MediaWiki's fallbacks for it, then English; no repeats. */
+	function languageChain() {
+		var chain = mw.language && mw.language.getFallbackLanguageChain ?
+			mw.language.getFallbackLanguageChain() : [ mw.config.get( 'wgUserLanguage' ) ];
+		return chain.concat( 'en' ).filter( function ( code, index, all ) {
+			return typeof code === 'string' && code !== '' && all.indexOf( code ) === index;
+		} );
+	}
+
+	/** The translations for one language that came with the gadget, or null. */
+	function translations( code ) {
+		if ( typeof require !== 'function' || !/^[a-z0-9-]+$/.test( code ) ) {
+			return null; // not loaded as a package gadget (the demo, a common.js import)
+		}
+		try {
+			var data = require( I18N_PAGE + code + '.json' );
+			return data && typeof data === 'object' ? data : null;
+		} catch ( e ) {
+			return null; // no page for this language on this wiki
+		}
+	}
+
+	function placeholders( text ) {
+		return ( text.match( /\$\d+/g ) || [] ).sort().filter( function ( item, index, all ) {
+			return all.indexOf( item ) === index;
+		} ).join( ' ' );
+	}
+
+	/** Every {{ closed, in order: an unbalanced PLURAL or GENDER would show as code. */
+	function balanced( text ) {
+		var depth = 0;
+		var tokens = text.match( /\{\{|\}\}/g ) || [];
+		for ( var i = 0; i < tokens.length && depth >= 0; i++ ) {
+			depth += tokens[ i ] === '{{' ? 1 : -1;
+		}
+		return depth === 0;
+	}
+
+	function usable( text, english ) {
+		return typeof text === 'string' && text.trim() !== '' &&
+			placeholders( text ) === placeholders( english ) && balanced( text );
+	}
+
+	/** Sets every message: the wiki's own, else the first usable translation, else English. */
+	function chooseMessages() {
+		var chain = languageChain();
+		var found = [];
+		chain.forEach( function ( code ) {
+			var data = code === 'en' ? null : translations( code );
+			if ( data ) {
+				found.push( { code: code, data: data } );
+			}
+		} );
+		Object.keys( MESSAGES ).forEach( function ( key ) {
+			var english = MESSAGES[ key ];
+			var own = mw.messages.get( key );
+			if ( typeof own === 'string' && own.trim() !== '' ) {
+				return;
+			}
+			var chosen = english;
+			for ( var i = 0; i < found.length; i++ ) {
+				if ( has( found[ i ].data, key ) ) {
+					if ( usable( found[ i ].data[ key ], english ) ) {
+						chosen = found[ i ].data[ key ];
+						break;
+					}
+					mw.log.warn( '[outreach-helper] ' + found[ i ].code + ': ' + key + ' does not match the English; passed over' );
+				}
+			}
+			mw.messages.set( key, chosen );
+		} );
+	}
+
+	/** A message's text; English when what is set there shows nothing. */
+	function format( key, params ) {
+		var text = mw.message.apply( mw, [ key ].concat( params ) ).text();
+		if ( ( !text || text.charAt( 0 ) === '⧼' ) && has( MESSAGES, key ) ) {
+			mw.messages.set( key, MESSAGES[ key ] ); // emptied (or removed) after the start
+			text = mw.message.apply( mw, [ key ].concat( params ) ).text();
+		}
+		return text;
+	}
+
+	/** Whether a name may run the other way than the page: the page is right to left, or the
+	 * name has right-to-left letters (Hebrew, Arabic, Syriac, Thaana, N'Ko, ...). */
+	function mixesDirections( name ) {
+		return document.documentElement.dir === 'rtl' ||
+			/[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]/.test( name );
+	}
+
 	function msg( key ) {
-		return mw.message.apply( mw, arguments ).text();
+		var params = Array.prototype.slice.call( arguments, 1 );
+		if ( NAME_PARAM.test( key ) && params.length && mixesDirections( String( params[ 0 ] ) ) ) {
+			params[ 0 ] = '\u2068' + params[ 0 ] + '\u2069'; // first-strong isolate ... pop
+		}
+		return format( key, params );
+	}
+
+	/** A message with a username in it, as text and a <bdi> element (for the dialog). */
+	function msgWithName( key, name ) {
+		var nodes = [];
+		format( key, [ SLOT ] ).split( SLOT ).forEach( function ( part, index ) {
+			if ( index > 0 ) {
+				nodes.push( el( 'bdi', { textContent: name } ) );
+			}
+			if ( part ) {
+				nodes.push( part );
+			}
+		} );
+		return nodes;
+	}
+
+	/** BCP 47 tags of the language chain that this browser's Intl accepts. */
+	function intlLocales() {
+		return languageChain().map( function ( code ) {
+			return mw.language && mw.language.bcp47 ? mw.language.bcp47( code ) : code;
+		} ).filter( function ( tag ) {
+			try {
+				return Intl.DateTimeFormat.supportedLocalesOf( [ tag ] ).length > 0;
+			} catch ( e ) {
+				return false; // not a valid tag
+			}
+		} );
+	}
+
+	/** lang and dir for what the gadget adds: the reader's language, the page's direction. */
+	function languageProps( props ) {
+		var tags = intlLocales();
+		props.lang = tags.length ? tags[ 0 ] : 'en';
+		props.dir = document.documentElement.dir === 'rtl' ? 'rtl' : 'ltr';
+		return props;
+	}
+
+	var numberFormat = null;
+
+	function formatNumber( number ) {
+		if ( !numberFormat ) {
+			numberFormat = new Intl.NumberFormat( intlLocales() );
+		}
+		return numberFormat.format( number );
 	}
 
 	/** Whether a name cannot be on the Dashboard: an IP address or a temporary account. */
@@ -245,12 +403,9 @@
 		if ( !dateFormat ) {
 			// Course dates are whole UTC days on the Dashboard: show them as such.
 			var options = { year: 'numeric', month: 'short', day: 'numeric', timeZone: 'UTC' };
-			try {
-				dateFormat = new Intl.DateTimeFormat( mw.config.get( 'wgUserLanguage' ), options );
-			} catch ( e ) {
-				// A language code that is not a valid BCP 47 tag: use the browser's.
-				dateFormat = new Intl.DateTimeFormat( undefined, options );
-			}
+			// The reader's language, or the first of its fallbacks that Intl knows; with
+			// none of them, the browser's.
+			dateFormat = new Intl.DateTimeFormat( intlLocales(), options );
 		}
 		return dateFormat.format( date );
 	}
@@ -308,8 +463,15 @@
 		return course.active ? 'tracking' : 'inactive';
 	}
 
-	function roleLabel( label ) {
-		return has( ROLE_KEYS, label ) ? msg( 'outreach-helper-role-' + ROLE_KEYS[ label ] ) : label;
+	/** A role in the user's grammatical gender ('male', 'female' or 'unknown'). */
+	function roleLabel( label, gender ) {
+		return has( ROLE_KEYS, label ) ? msg( 'outreach-helper-role-' + ROLE_KEYS[ label ], gender ) : label;
+	}
+
+	/** The reader's language's list separator (MediaWiki's comma-separator: "، " in Arabic). */
+	function comma() {
+		var separator = mw.message( 'comma-separator' );
+		return separator.exists() ? separator.text() : ', ';
 	}
 
 	function facilitatorLinks( staff ) {
@@ -322,18 +484,19 @@
 		var links = [];
 		staff.forEach( function ( name, index ) {
 			if ( index > 0 ) {
-				links.push( ', ' );
+				links.push( comma() );
 			}
 			links.push( el( 'a', {
 				className: 'outreach-helper-facilitator',
 				href: mw.util.getUrl( 'User talk:' + name ),
+				dir: 'auto',
 				textContent: name
 			} ) );
 		} );
 		return links;
 	}
 
-	function renderCourse( course ) {
+	function renderCourse( course, gender ) {
 		var state = stateOf( course );
 		var dates = dateRange( course.start, course.end ) || msg( 'outreach-helper-dates-unknown' );
 		var rows = [ [ 'outreach-helper-dates', dates ] ];
@@ -341,18 +504,23 @@
 		if ( event && event !== dates ) {
 			rows.push( [ 'outreach-helper-event-dates', event ] );
 		}
-		rows.push( [ 'outreach-helper-role', course.roles.filter( Boolean ).map( roleLabel ).join( ', ' ) ] );
+		rows.push( [ 'outreach-helper-role', course.roles.filter( Boolean ).map( function ( role ) {
+			return roleLabel( role, gender );
+		} ).join( comma() ) ] );
 		var list = el( 'dl' );
 		rows.forEach( function ( row ) {
 			list.append( el( 'dt', { textContent: msg( row[ 0 ] ) } ), el( 'dd', {}, [ row[ 1 ] ] ) );
 		} );
+		// How many are listed, for PLURAL (a list that is not known: the plural).
+		var staffCount = Array.isArray( course.staff ) ? course.staff.length : 2;
 		list.append(
-			el( 'dt', { textContent: msg( 'outreach-helper-facilitators' ) } ),
+			el( 'dt', { textContent: msg( 'outreach-helper-facilitators', staffCount ) } ),
 			el( 'dd', {}, facilitatorLinks( course.staff ) )
 		);
 		var title = el( 'a', {
 			className: 'outreach-helper-course-title',
 			href: courseUrl( course.course_slug ),
+			dir: 'auto', // a left-to-right title in right-to-left text, or the other way
 			textContent: course.course_title
 		} );
 		var badge = state && el( 'span', {
@@ -362,7 +530,7 @@
 		var school = [ course.course_school, course.course_term ].filter( Boolean ).join( ' · ' );
 		return el( 'li', { className: 'outreach-helper-course', 'data-slug': course.course_slug }, [
 			el( 'div', { className: 'outreach-helper-course-head' }, [ title, badge ? ' ' : null, badge || null ] ),
-			el( 'div', { className: 'outreach-helper-school', textContent: school } ),
+			el( 'div', { className: 'outreach-helper-school', dir: 'auto', textContent: school } ),
 			list
 		] );
 	}
@@ -392,6 +560,7 @@
 			className: 'outreach-helper-ping-text',
 			type: 'text',
 			readOnly: true,
+			dir: 'auto',
 			value: text,
 			'aria-label': label
 		} );
@@ -414,13 +583,19 @@
 	}
 
 	/** The dialog's body once both answers are in. */
-	function renderDetails( user, enriched, activeStaff ) {
+	function renderDetails( user, enriched, activeStaff, gender ) {
 		var courses = groupCourses( Array.isArray( enriched.courses ) ? enriched.courses : [] );
 		var parts = [];
 		if ( courses.length === 0 ) {
 			parts.push( el( 'p', { textContent: msg( 'outreach-helper-no-courses' ) } ) );
 		} else {
-			parts.push( el( 'ul', { className: 'outreach-helper-courses' }, courses.map( renderCourse ) ) );
+			parts.push( el( 'p', {
+				className: 'outreach-helper-count',
+				textContent: msg( 'outreach-helper-course-count', courses.length, formatNumber( courses.length ) )
+			} ) );
+			parts.push( el( 'ul', { className: 'outreach-helper-courses' }, courses.map( function ( course ) {
+				return renderCourse( course, gender );
+			} ) ) );
 		}
 		// Ping those who run the active courses; with none active, those of every course.
 		var names = Array.isArray( activeStaff.all_staff ) ? activeStaff.all_staff : [];
@@ -441,6 +616,34 @@
 			el( 'a', { href: profileUrl( user ), textContent: msg( 'outreach-helper-profile' ) } )
 		] ) );
 		return parts;
+	}
+
+	/**
+	 * The grammatical gender the user chose in their preferences ('male', 'female' or
+	 * 'unknown'), for {{GENDER:}} in role words: asked of this wiki's API when the dialog
+	 * opens, never on a page view; 'unknown' when the API cannot tell within 3 s.
+	 */
+	function genderOf( user ) {
+		if ( !mw.util.wikiScript ) {
+			return Promise.resolve( 'unknown' );
+		}
+		var url = mw.util.wikiScript( 'api' ) + '?action=query&format=json&formatversion=2' +
+			'&list=users&usprop=gender&ususers=' + encodeURIComponent( user );
+		return new Promise( function ( resolve ) {
+			var timer = setTimeout( function () {
+				resolve( 'unknown' );
+			}, 3000 );
+			fetch( url, { credentials: 'same-origin' } ).then( function ( response ) {
+				return response.json();
+			} ).then( function ( body ) {
+				var found = body && body.query && body.query.users && body.query.users[ 0 ];
+				resolve( found && /^(male|female)$/.test( found.gender ) ? found.gender : 'unknown' );
+			} ).then( null, function () {
+				resolve( 'unknown' );
+			} ).then( function () {
+				clearTimeout( timer );
+			} );
+		} );
 	}
 
 	var dialog = null;
@@ -493,14 +696,11 @@
 			title: msg( 'outreach-helper-close' ),
 			'aria-label': msg( 'outreach-helper-close' )
 		} );
-		var heading = el( 'h2', {
-			id: 'outreach-helper-title',
-			textContent: msg( 'outreach-helper-dialog-title', user )
-		} );
-		var element = el( 'dialog', {
+		var heading = el( 'h2', { id: 'outreach-helper-title' }, msgWithName( 'outreach-helper-dialog-title', user ) );
+		var element = el( 'dialog', languageProps( {
 			className: 'outreach-helper-dialog',
 			'aria-labelledby': 'outreach-helper-title'
-		}, [ el( 'div', { className: 'outreach-helper-header' }, [ heading, close ] ), body ] );
+		} ), [ el( 'div', { className: 'outreach-helper-header' }, [ heading, close ] ), body ] );
 		var made = { element: element, body: body, close: close, opener: null };
 		made.returnFocus = function () {
 			// Back to what opened the dialog (the link), as a keyboard user expects.
@@ -555,10 +755,11 @@
 		show( [ note( 'outreach-helper-loading', 'outreach-helper-loading' ) ] );
 		details = Promise.all( [
 			getJson( userPath( user ) + '?enrich=true' ),
-			getJson( userPath( user ) + '/active-staff' )
+			getJson( userPath( user ) + '/active-staff' ),
+			genderOf( user )
 		] );
 		details.then( function ( answers ) {
-			show( renderDetails( user, answers[ 0 ], answers[ 1 ] ) );
+			show( renderDetails( user, answers[ 0 ], answers[ 1 ], answers[ 2 ] ) );
 		}, function ( error ) {
 			details = null; // let the next click try again
 			mw.log.warn( '[outreach-helper] course details unavailable:', error );
@@ -620,6 +821,9 @@
 		if ( !item ) {
 			return;
 		}
+		var own = languageProps( {} );
+		item.lang = own.lang;
+		item.dir = own.dir;
 		var link = item.querySelector( 'a' );
 		link.prepend( light( state ) );
 		link.addEventListener( 'click', function ( event ) {
@@ -761,11 +965,7 @@
 
 	function start() {
 		settings = readSettings();
-		Object.keys( MESSAGES ).forEach( function ( key ) {
-			if ( !mw.messages.exists( key ) ) {
-				mw.messages.set( key, MESSAGES[ key ] );
-			}
-		} );
+		chooseMessages();
 		if ( settings.marks && onListPage() ) {
 			startMarks();
 		}
@@ -785,7 +985,8 @@
 		}
 	}
 
-	mw.loader.using( [ 'mediawiki.util' ] ).then( function () {
+	// mediawiki.jqueryMsg reads {{PLURAL:}} and {{GENDER:}} (and brings mediawiki.language).
+	mw.loader.using( [ 'mediawiki.util', 'mediawiki.jqueryMsg' ] ).then( function () {
 		// After the user's own scripts (common.js), so that their settings count.
 		if ( mw.loader.getState && mw.loader.getState( 'user' ) ) {
 			mw.loader.using( 'user' ).then( whenDomReady, whenDomReady );

@@ -2,7 +2,8 @@
  * A stand-in for MediaWiki's `mw` object, for the offline demo of the gadget.
  *
  * It implements only what the gadget uses, the way MediaWiki does: mw.config and
- * mw.messages (maps), mw.message/mw.msg ($1 parameters), mw.loader.using (resolves for
+ * mw.messages (maps), mw.message/mw.msg ($1 parameters; PLURAL and GENDER as jqueryMsg does for
+ * English), mw.loader.using (resolves for
  * known modules, rejects for unknown ones, like a typo in a dependency would on a wiki),
  * mw.util.addPortletLink/getUrl/wikiUrlencode/isIPAddress, mw.hook (with memory) and
  * mw.log. Anything else is missing on purpose: a gadget that needs more fails here too.
@@ -51,15 +52,24 @@
 	Message.prototype.plain = function () {
 		return this.exists() ? format( messages.get( this.key ), this.params ) : '⧼' + this.key + '⧽';
 	};
-	// Without mediawiki.jqueryMsg, MediaWiki's text() is plain() too.
-	Message.prototype.text = Message.prototype.plain;
+	// As mediawiki.jqueryMsg's text() does for English: {{PLURAL:n|one|other}} and
+	// {{GENDER:male, female or unknown|he|she|they}} (the last form when one is missing).
+	Message.prototype.text = function () {
+		return this.plain().replace( /\{\{(PLURAL|GENDER):([^|{}]*)((?:\|[^|{}]*)*)\}\}/g, ( match, kind, value, rest ) => {
+			const forms = rest.split( '|' ).slice( 1 );
+			const index = kind === 'PLURAL' ?
+				( Number( value ) === 1 ? 0 : 1 ) :
+				( { male: 0, female: 1 }[ value.trim() ] ?? 2 );
+			return forms.length ? forms[ Math.min( index, forms.length - 1 ) ] : '';
+		} );
+	};
 	Message.prototype.escaped = function () {
 		const div = document.createElement( 'div' );
 		div.textContent = this.text();
 		return div.innerHTML;
 	};
 
-	const KNOWN_MODULES = [ 'mediawiki.base', 'mediawiki.util' ];
+	const KNOWN_MODULES = [ 'mediawiki.base', 'mediawiki.util', 'mediawiki.jqueryMsg' ];
 
 	const hooks = {};
 	function hook( name ) {
