@@ -49,7 +49,8 @@ async def test_fifty_cold_names_cost_no_request_per_name(
     client: httpx.AsyncClient, fake: FakeDashboard, app: AppServer
 ) -> None:
     settings = app.settings
-    current = current_courses(fake, app.clock(), settings.course_list_ttl + settings.participants_ttl)
+    lookahead = settings.course_list_ttl + settings.participants_ttl
+    current = current_courses(fake, app.clock(), lookahead)
     body = await participants(client, PEOPLE + STRANGERS)
     # One list, and each current course's details and roster: nothing per name.
     assert fake.counts["user_stats"] == 0
