@@ -185,7 +185,8 @@ async def check(settings: Settings, username: str) -> int:
     except InvalidUsername as error:
         _say(f"--username: {error}")
         return USAGE
-    _say(f"Dashboard:   {settings.outreach_base_url}")
+    for config in settings.dashboard_configs:
+        _say(f"Dashboard:   {config.name} {config.base_url}")
     _say(f"User-Agent:  {user_agent(settings.contact)}")
     _say(
         f"Freshness:   user {settings.user_cache_ttl} s, course {settings.course_cache_ttl} s, "

@@ -44,7 +44,11 @@ dates, activity and staff</td></tr>
 for the event window</td></tr>
 <tr><td><a href="api/users?usernames=Ada_Example|Zo%C3%AB_M%C3%BCller"
 >/api/users?usernames=A|B|C</a></td>
-<td>status of up to 50 users at once</td></tr>
+<td>status of up to 50 users at once, past courses too</td></tr>
+<tr><td><a href="api/participants?usernames=Ada_Example|Zo%C3%AB_M%C3%BCller|Nobody_Enrolled"
+>/api/participants?usernames=A|B|C</a></td>
+<td>which of up to 50 users are in a current course (for marks in lists; no Dashboard
+request per name)</td></tr>
 <tr><td>/api/courses/{{school}}/{{title_slug}}</td><td>a course's details</td></tr>
 <tr><td>/api/courses/{{school}}/{{title_slug}}/users</td>
 <td>its facilitators and participants</td></tr>
