@@ -1,7 +1,9 @@
-"""Per request: one log line and the request metrics.
+"""Per request: one log line, the request metrics and the stats history's count.
 
 The log line has route, status, cache state and duration; never the client's address,
-and never the query string (it can hold user input beyond the route's own).
+and never the query string (it can hold user input beyond the route's own). Answers to
+`/api/*` are also counted by the stats recorder (`app.state.recorder`, when the lifespan
+has made one): in memory, with no I/O, by route template and status class.
 """
 
 from __future__ import annotations
@@ -54,6 +56,10 @@ class ObserveMiddleware:
             route = getattr(scope.get("route"), "path", None) or "unmatched"
             metrics.requests.labels(route, str(seen["status"])).inc()
             metrics.request_seconds.labels(route).observe(seconds)
+            if scope["path"].startswith("/api/"):
+                recorder = getattr(scope["app"].state, "recorder", None) if "app" in scope else None
+                if recorder is not None:
+                    recorder.answer(route, seen["status"], seen["cache"], seconds)  # type: ignore[arg-type]
             log.info(
                 "request",
                 method=scope["method"],

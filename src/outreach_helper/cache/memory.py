@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from outreach_helper.cache.backoff import Backoff
@@ -29,6 +29,9 @@ class MemoryStore:
         self._clock = clock
         # A few endpoints' marks, beside the entries (never evicted, never purged).
         self._marks: dict[str, Mark] = {}
+        # Stats counters (`stats/recorder.py`): key -> (expires at, counts); apart from the
+        # entries, so neither evicts the other. At most a few hundred keys, by their ttl.
+        self._counts: dict[str, tuple[float, dict[str, int]]] = {}
 
     def __len__(self) -> int:
         return len(self._items)
@@ -125,6 +128,28 @@ class MemoryStore:
 
     async def read_marks(self, endpoints: list[str]) -> list[Mark]:
         return [self._marks.get(endpoint, Mark()) for endpoint in endpoints]
+
+    async def add_counts(self, batches: Sequence[tuple[str, float, Mapping[str, int]]]) -> None:
+        now = self._clock()
+        for key, ttl, counts in batches:
+            item = self._counts.get(key)
+            stored = item[1] if item is not None and item[0] > now else {}
+            for field, value in counts.items():
+                if field.startswith("g|"):
+                    stored[field] = max(stored.get(field, value), value)
+                else:
+                    stored[field] = stored.get(field, 0) + value
+            self._counts[key] = (now + ttl, stored)
+        for key in [k for k, (expires_at, _) in self._counts.items() if expires_at <= now]:
+            del self._counts[key]
+
+    async def read_counts(self, keys: Sequence[str]) -> list[dict[str, int]]:
+        now = self._clock()
+        found = [self._counts.get(key) for key in keys]
+        return [dict(item[1]) if item is not None and item[0] > now else {} for item in found]
+
+    async def memory_info(self) -> dict[str, int] | None:
+        return None
 
     async def ping(self) -> None:
         return None

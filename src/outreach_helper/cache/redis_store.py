@@ -10,7 +10,7 @@ import asyncio
 import logging
 import secrets
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import redis.asyncio as redis
@@ -50,6 +50,24 @@ redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return 1
 """
 
+# Stats counters (`stats/recorder.py`): add into a hash, gauges (`g|`) keep the larger.
+# KEYS[1] the hash; ARGV[1] expiry (ms), then field, value pairs.
+ADD_COUNTS = """
+for i = 2, #ARGV, 2 do
+  local field, value = ARGV[i], tonumber(ARGV[i + 1])
+  if string.sub(field, 1, 2) == 'g|' then
+    local old = tonumber(redis.call('HGET', KEYS[1], field))
+    if old == nil or value > old then redis.call('HSET', KEYS[1], field, value) end
+  else
+    redis.call('HINCRBY', KEYS[1], field, value)
+  end
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 1
+"""
+# The `INFO memory` figures the stats page draws.
+MEMORY_FIELDS = ("used_memory", "used_memory_rss", "maxmemory")
+
 
 def _ms(seconds: float) -> int:
     return max(1, int(seconds * 1000))
@@ -88,6 +106,7 @@ class RedisStore:
         self._renew = self._redis.register_script(redis_scripts.RENEW_LEASE)
         self._release = self._redis.register_script(redis_scripts.RELEASE_LEASE)
         self._record_mark = self._redis.register_script(RECORD_MARK)
+        self._add_counts = self._redis.register_script(ADD_COUNTS)
 
     def _key(self, key: str) -> str:
         return self._prefix + key
@@ -235,6 +254,32 @@ class RedisStore:
                 pipe.hgetall(self._key(mark_key(endpoint)))
             hashes = await self._call(pipe.execute())
         return [Mark.from_fields(fields) for fields in hashes]
+
+    async def add_counts(self, batches: Sequence[tuple[str, float, Mapping[str, int]]]) -> None:
+        """One pipeline of one script call per hash."""
+        if not batches:
+            return
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for key, ttl, counts in batches:
+                args: list[str | int] = [_ms(ttl)]
+                for field, value in counts.items():
+                    args += [field, int(value)]
+                await self._add_counts(keys=[self._key(key)], args=args, client=pipe)
+            await self._call(pipe.execute())
+
+    async def read_counts(self, keys: Sequence[str]) -> list[dict[str, int]]:
+        if not keys:
+            return []
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.hgetall(self._key(key))
+            hashes = await self._call(pipe.execute())
+        return [{k.decode(): int(v) for k, v in fields.items()} for fields in hashes]
+
+    async def memory_info(self) -> dict[str, int] | None:
+        """`INFO memory` (not among the commands Toolforge's Redis renames)."""
+        info = await self._call(self._redis.info("memory"))
+        return {name: int(info[name]) for name in MEMORY_FIELDS if name in info}
 
     async def ping(self) -> None:
         await self._call(self._redis.ping())

@@ -1,0 +1,260 @@
+"""This worker's counts per minute, added into the shared history every few seconds.
+
+Recording must never slow or fail an answer, so an answer or an upstream request only
+adds to a dict in memory (no I/O, no await). One task per worker (`run`, started by the
+application's lifespan) flushes every `flush_interval` seconds: the counts of each minute
+go, in one round trip, into that minute's hash at each resolution of
+`history.RESOLUTIONS` (every worker and replica adds into the same hashes, so the history
+is theirs together), and into this worker's own copy in memory, which the page shows when
+the shared store cannot be read. Any error of the shared store is swallowed and kept in
+`shared_error` ("shared history unavailable"); counts it refused are tried again at the
+next flushes for up to `RETRY_FOR` seconds, then dropped.
+
+The upstream side (`succeeded`, `failed`, `refused`, `last_success_at`) has the shape of
+the Dashboard client's report port, so it can be plugged in as one of its listeners.
+
+Besides counts, each flush samples what is a state rather than an event: the upstream
+state (`state`), cumulative counters kept elsewhere (`counters`, recorded as increments),
+and gauges (`gauges`, e.g. Redis memory, the age and size of what the service knows),
+each a callable the wiring passes in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Protocol
+
+from outreach_helper.stats import history
+
+log = logging.getLogger(__name__)
+MINUTE = 60
+# Counts the shared store refused are offered again for this long.
+RETRY_FOR = 600.0
+# Redis memory (`INFO memory`) is asked at most this often.
+MEMORY_INTERVAL = 60.0
+
+
+class CounterStore(Protocol):
+    """What the stats need of a store (implemented in `cache/`: only it talks to Redis)."""
+
+    async def add_counts(self, batches: Sequence[tuple[str, float, Mapping[str, int]]]) -> None:
+        """For each (key, ttl, counts): add the counts into the hash `key` (a field
+        starting with `g|` keeps the larger of the stored and the given value) and let
+        the hash expire `ttl` seconds after this write. One round trip for all."""
+
+    async def read_counts(self, keys: Sequence[str]) -> list[dict[str, int]]:
+        """The hashes of `keys` ({} for a missing one), in one round trip."""
+
+    async def memory_info(self) -> dict[str, int] | None:
+        """The store's memory figures (Redis: `INFO memory`), None when it has none."""
+
+
+def step_key(step: int, start: int) -> str:
+    return f"stats:{step}:{start}"
+
+
+def status_class(status: int) -> str:
+    return f"{min(max(status // 100, 2), 5)}xx"
+
+
+def cache_state(header: str | None) -> str | None:
+    """The state in an RFC 9211 Cache-Status value as `api/headers.py` writes it."""
+    if not header:
+        return None
+    if "stale-if-error" in header:
+        return "stale-if-error"
+    if "fwd=stale" in header:
+        return "stale"
+    if "fwd=miss" in header:
+        return "miss"
+    if "; hit" in header:
+        return "hit"
+    return None
+
+
+def batches_of(minutes: Mapping[int, Mapping[str, int]]) -> list[tuple[str, float, dict]]:
+    """Each minute's counts as one write per resolution: the minute adds into the hash of
+    the step that contains it."""
+    out = []
+    for minute, counts in minutes.items():
+        if not counts:
+            continue
+        for step, ttl in history.RESOLUTIONS.items():
+            out.append((step_key(step, history.containing(minute, step)), ttl, dict(counts)))
+    return out
+
+
+def _add(into: dict[str, int], counts: Mapping[str, int]) -> None:
+    for field, value in counts.items():
+        if field.startswith("g|"):
+            into[field] = max(into.get(field, value), value)
+        else:
+            into[field] = into.get(field, 0) + value
+
+
+class Recorder:
+    """Counts in memory now, history in the store soon after."""
+
+    def __init__(
+        self,
+        local: CounterStore,
+        shared: CounterStore | None = None,
+        *,
+        flush_interval: float = 5.0,
+        clock: Callable[[], float] = time.time,
+        state: Callable[[], Awaitable[str]] | None = None,
+        counters: Callable[[], Mapping[str, int]] | None = None,
+        gauges: Callable[[], Mapping[str, int]] | None = None,
+    ):
+        self.local = local
+        self.shared = shared
+        self.flush_interval = flush_interval
+        self._clock = clock
+        self._state = state
+        self._counters = counters
+        self._gauges = gauges
+        self._last_counters: dict[str, int] = dict(counters()) if counters else {}
+        self._pending: defaultdict[int, dict[str, int]] = defaultdict(dict)
+        self._unshared: dict[int, dict[str, int]] = {}  # minute -> counts to retry
+        self._memory_at = -MEMORY_INTERVAL
+        self._lock = asyncio.Lock()
+        self.shared_error: str | None = None
+        self.flushes = 0
+
+    # --- counting: synchronous, no I/O -----------------------------------------------------
+
+    def _count(self, field: str, n: int = 1) -> None:
+        minute = int(self._clock() // MINUTE) * MINUTE
+        counts = self._pending[minute]
+        counts[field] = counts.get(field, 0) + n
+
+    def answer(self, route: str, status: int, cache_status: str | None, seconds: float) -> None:
+        """One answer to an /api/* route (route template, never the path)."""
+        self._count(f"a|{route}|{status_class(status)}")
+        self._count(f"al|{history.latency_bucket(seconds)}")
+        state = cache_state(cache_status)
+        if state is not None:
+            self._count(f"c|{state}")
+
+    # --- the upstream report port (structurally the Dashboard client's UpstreamReports) -----
+
+    async def succeeded(self, endpoint: str, *, outcome: str, seconds: float) -> None:
+        self._count(f"u|{endpoint}|{outcome}")
+        self._count(f"ul|{history.latency_bucket(seconds)}")
+
+    async def failed(self, endpoint: str, *, outcome: str, seconds: float, error: str) -> None:
+        self._count(f"u|{endpoint}|{outcome}")
+        self._count(f"ul|{history.latency_bucket(seconds)}")
+
+    async def refused(self, endpoint: str) -> None:
+        self._count(f"u|{endpoint}|refused")
+
+    async def last_success_at(self, endpoint: str) -> float | None:
+        return None  # the shared marks know; the stats only count
+
+    # --- flushing -----------------------------------------------------------------------
+
+    async def _sample(self) -> None:
+        """What is a state, not an event, into the current minute. Never raises."""
+        try:
+            if self._state is not None:
+                self._count(f"s|{await self._state()}")
+            if self._counters is not None:
+                now = dict(self._counters())
+                for name, value in now.items():
+                    delta = value - self._last_counters.get(name, 0)
+                    if delta > 0:
+                        self._count(f"t|{name}", delta)
+                self._last_counters = now
+            gauges = dict(self._gauges()) if self._gauges is not None else {}
+            if self.shared is not None and self._clock() - self._memory_at >= MEMORY_INTERVAL:
+                self._memory_at = self._clock()
+                info = await self.shared.memory_info()
+                if info:
+                    gauges.update({f"redis_{k}": v for k, v in info.items()})
+            minute = int(self._clock() // MINUTE) * MINUTE
+            for name, value in gauges.items():
+                _add(self._pending[minute], {f"g|{name}": int(value)})
+        except Exception as error:  # noqa: BLE001 - a sample must never break a flush
+            log.debug("stats sample failed: %s", error)
+
+    async def flush(self) -> None:
+        """Write what was counted since the last flush; at most one flush at a time.
+        Never raises."""
+        if self._lock.locked():
+            return
+        async with self._lock:
+            await self._sample()
+            minutes, self._pending = dict(self._pending), defaultdict(dict)
+            try:
+                await self.local.add_counts(batches_of(minutes))
+            except Exception as error:  # noqa: BLE001
+                log.warning("stats: the local history refused counts: %s", error)
+            if self.shared is not None:
+                await self._flush_shared(minutes)
+            self.flushes += 1
+
+    async def _flush_shared(self, minutes: Mapping[int, Mapping[str, int]]) -> None:
+        for minute, counts in minutes.items():
+            _add(self._unshared.setdefault(minute, {}), counts)
+        oldest = self._clock() - RETRY_FOR
+        for minute in [m for m in self._unshared if m < oldest]:
+            del self._unshared[minute]
+        if not self._unshared:
+            return
+        assert self.shared is not None
+        try:
+            await self.shared.add_counts(batches_of(self._unshared))
+        except Exception as error:  # noqa: BLE001 - recording never fails anything
+            if self.shared_error is None:
+                log.warning("stats: shared history unavailable: %s", error)
+            self.shared_error = f"{type(error).__name__}: {error}"
+            return
+        self._unshared.clear()
+        if self.shared_error is not None:
+            log.warning("stats: shared history available again")
+        self.shared_error = None
+
+    async def run(self) -> None:
+        """Flush every `flush_interval` seconds until cancelled, and once more then."""
+        try:
+            while True:
+                await asyncio.sleep(self.flush_interval)
+                await self.flush()
+        finally:
+            await asyncio.shield(self.flush())
+
+    # --- reading ------------------------------------------------------------------------
+
+    async def read(self, range_name: str, now: float | None = None) -> dict:
+        """The range's points from the shared history, or this worker's own when the shared
+        store cannot be read (then `shared` is False and `shared_error` says why)."""
+        now = self._clock() if now is None else now
+        _, step = history.step_of(range_name)
+        starts = history.step_starts(now, range_name)
+        keys = [step_key(step, start) for start in starts]
+        source, error = "shared", None
+        hashes: list[dict[str, int]] | None = None
+        if self.shared is not None:
+            try:
+                hashes = await self.shared.read_counts(keys)
+            except Exception as failure:  # noqa: BLE001
+                error = f"{type(failure).__name__}: {failure}"
+                self.shared_error = error
+        if hashes is None:
+            source = "this worker" if self.shared is not None else "this process"
+            hashes = await self.local.read_counts(keys)
+        points = [history.point(start, counts) for start, counts in zip(starts, hashes)]
+        return {
+            "range": range_name,
+            "step_s": step,
+            "source": source,
+            "shared": source == "shared",
+            "shared_error": error if source != "shared" else None,
+            "summary": history.summary(points, step, range_name),
+            "points": points,
+        }
