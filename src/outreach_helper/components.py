@@ -1,4 +1,5 @@
-"""The long-lived objects of one process: store, one upstream per dashboard, service.
+"""The long-lived objects of one process: store, one upstream per dashboard, service,
+and the stats recorder that hears of every answer and upstream request.
 
 Built once per application (in main.py's lifespan) and once per maintenance command
 (cli.py), so both use exactly the same wiring.
@@ -23,6 +24,7 @@ from outreach_helper.dashboard.client import DashboardClient
 from outreach_helper.dashboard.reports import UpstreamReports
 from outreach_helper.service import HelperService
 from outreach_helper.settings import Settings
+from outreach_helper.stats.recorder import CounterStore, Recorder
 from outreach_helper.upstreams import Upstream, Upstreams
 
 
@@ -52,6 +54,25 @@ def build_store(settings: Settings) -> Store:
     return store
 
 
+def shared_counters(store: Store) -> CounterStore | None:
+    """Where the stats history every worker adds into lives: Redis when configured; with
+    the memory store, nowhere shared (the recorder's own copy is the whole history)."""
+    return store.shared if isinstance(store, TieredStore) else None
+
+
+def build_recorder(settings: Settings, store: Store, *, clock: Callable[[], float]) -> Recorder:
+    """The recorder over `store`; the upstream state and gauges are given it by the app.
+    Tier hits are sampled from the tier when there is one."""
+    tier = store if isinstance(store, TieredStore) else None
+    return Recorder(
+        MemoryStore(),
+        shared_counters(store),
+        flush_interval=settings.stats_flush_interval,
+        clock=clock,
+        counters=(lambda: {"tier_hits": tier.hits}) if tier is not None else None,
+    )
+
+
 def build_policy(settings: Settings) -> Policy:
     return Policy(
         lease_ttl=settings.fetch_lease_ttl,
@@ -75,6 +96,7 @@ class Components:
     store: Store
     upstreams: Upstreams
     service: HelperService
+    recorder: Recorder
 
     @classmethod
     def build(
@@ -86,8 +108,12 @@ class Components:
         listeners: tuple[UpstreamReports, ...] = (),
     ) -> Components:
         """Call inside a running event loop (the clients and the store bind to it).
-        `listeners` hear of every upstream request besides the shared marks."""
+        `listeners` hear of every upstream request besides the shared marks and, when
+        `STATS_RECORDING` is on, the stats recorder (which only the app flushes)."""
         store = build_store(settings)
+        recorder = build_recorder(settings, store, clock=clock)
+        if settings.stats_recording:
+            listeners = (*listeners, recorder)
         windows, policy = build_windows(settings), build_policy(settings)
         upstreams = Upstreams([
             Upstream.build(
@@ -97,7 +123,7 @@ class Components:
             for config in settings.dashboard_configs
         ])  # fmt: skip
         service = HelperService(settings, upstreams.default, clock=clock)
-        return cls(settings, store, upstreams, service)
+        return cls(settings, store, upstreams, service, recorder)
 
     @property
     def client(self) -> DashboardClient:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -11,7 +12,7 @@ import structlog
 from fastapi import FastAPI
 
 from outreach_helper import __version__
-from outreach_helper.api import courses, health, home, participants, users
+from outreach_helper.api import courses, health, home, participants, stats, users
 from outreach_helper.api.cors import GadgetCORS
 from outreach_helper.api.errors import install_error_handlers
 from outreach_helper.api.gadget import router as gadget_router
@@ -23,6 +24,7 @@ from outreach_helper.api.observe import ObserveMiddleware
 from outreach_helper.components import Components
 from outreach_helper.logs import configure_logging
 from outreach_helper.settings import Settings
+from outreach_helper.upstreams import Upstreams
 
 log = structlog.get_logger(__name__)
 
@@ -61,10 +63,18 @@ def create_app(
         app.state.upstreams = parts.upstreams
         app.state.service = parts.service
         app.state.home_page = home_page(settings.source_url)
+        recorder = parts.recorder
+        recorder.sample_state(lambda: worst_upstream_state(parts.upstreams))
+        if settings.stats_recording:
+            app.state.recorder = recorder  # ObserveMiddleware counts /api/* answers
+        app.state.stats = recorder  # /stats reads it, recording or not
+        flushing = asyncio.create_task(recorder.run(), name="stats-flush")
         log.info("starting", version=__version__, store=parts.store.name)
         try:
             yield
         finally:
+            flushing.cancel()
+            await asyncio.gather(flushing, return_exceptions=True)
             await parts.aclose()
 
     app = FastAPI(
@@ -83,10 +93,19 @@ def create_app(
     app.add_middleware(RequestLimits)
     app.add_middleware(ObserveMiddleware)
     routers = (home.router, users.router, participants.router, courses.router, health.router,
-               gadget_router)  # fmt: skip
+               stats.router, gadget_router)  # fmt: skip
     for router in routers:
         app.include_router(router, responses=LIMIT_RESPONSES)
     return app
+
+
+async def worst_upstream_state(upstreams: Upstreams) -> str:
+    """The worst `/health` status of the dashboards, as the stats history samples it."""
+    states = [(await health.upstream_health(upstream))["status"] for upstream in upstreams]
+    for state in ("down", "degraded"):
+        if state in states:
+            return state
+    return "ok"
 
 
 def _app_from_environment() -> FastAPI:

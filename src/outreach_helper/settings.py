@@ -89,6 +89,10 @@ class Settings(BaseSettings):
     # Over Redis: how long a worker uses its own copy of an entry before reading Redis
     # again, which bounds how long a lost invalidation can go unnoticed.
     tier_recheck_interval: PositiveFloat = 1.0
+    # The maintainer's history (/stats): count answers and upstream requests, and add
+    # this worker's counts into the shared store every STATS_FLUSH_INTERVAL seconds.
+    stats_recording: bool = True
+    stats_flush_interval: PositiveFloat = 5.0
     log_level: str = "INFO"
     # Where the code is published; linked from the home page.
     source_url: str = "https://gitlab.wikimedia.org/toolforge-repos/outreach-helper"

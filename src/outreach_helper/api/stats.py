@@ -25,6 +25,9 @@ RANGE = Query(
 )
 # The history moves by the flush interval: a browser need not ask more often than that.
 CACHE_CONTROL = "no-cache"
+BAD_RANGE: dict[int | str, dict] = {
+    400: {"description": "an unknown range", "content": {"application/problem+json": {}}}
+}
 
 
 async def _read(request: Request, range_name: str) -> dict | Response:
@@ -32,7 +35,7 @@ async def _read(request: Request, range_name: str) -> dict | Response:
         history.step_of(range_name)
     except history.BadRange as error:
         return problem(400, str(error), title="Invalid input")
-    stats = await request.app.state.recorder.read(range_name)
+    stats = await request.app.state.stats.read(range_name)
     return {"generated_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), **stats}
 
 
@@ -50,7 +53,7 @@ def _timing(started: float) -> dict[str, str]:
     "to `/api/*` by status class and route, Cache-Status states, p50/p95 latency, requests "
     "to the Dashboard by endpoint and outcome, the upstream state, Redis memory. No "
     "usernames, course names or client addresses.",
-    responses={400: {"description": "an unknown range", "content": {"application/problem+json": {}}}},
+    responses=BAD_RANGE,
 )
 async def stats_json(request: Request, range: str = RANGE) -> Response:  # noqa: A002
     started = time.perf_counter()
@@ -66,7 +69,7 @@ async def stats_json(request: Request, range: str = RANGE) -> Response:  # noqa:
     response_class=HTMLResponse,
     summary="The maintainer's page (HTML, no script)",
     description="Charts and tables over the same data as `/stats.json`.",
-    responses={400: {"description": "an unknown range", "content": {"application/problem+json": {}}}},
+    responses=BAD_RANGE,
 )
 async def stats_page(request: Request, range: str = RANGE) -> Response:  # noqa: A002
     started = time.perf_counter()

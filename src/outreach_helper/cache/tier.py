@@ -78,6 +78,8 @@ class TieredStore:
         self.shared = shared
         self._invalidations = invalidations
         self._copies: OrderedDict[str, _Copy] = OrderedDict()
+        # Lookups answered from a copy without asking Redis (the stats page draws them).
+        self.hits = 0
         self._max_entries = max_entries
         self._recheck = recheck_interval
         self._retry_interval = retry_interval
@@ -138,6 +140,7 @@ class TieredStore:
         if now - copy.checked_at >= self._recheck:
             return None
         self._copies.move_to_end(key)
+        self.hits += 1
         return Record(copy.entry, copy.meta, copy.backoff)
 
     def _local(self, key: str, outage: Record) -> Record:

@@ -202,9 +202,7 @@ def summary(points: list[dict], step: int, range_name: str) -> dict[str, str]:
     over = f"over {range_name.replace('h', ' h').replace('d', ' d')}"
     ratio = f"hit ratio {100 * hits / looked_up:.1f}%" if looked_up else "no cache lookups"
     five = f"{100 * status['5xx'] / answers:.1f}% 5xx" if answers else "no 5xx"
-    outage = (
-        f"longest outage {_duration(longest * step)}" if longest else "no outage seen"
-    )
+    outage = f"longest outage {_duration(longest * step)}" if longest else "no outage seen"
     return {
         "answers": f"{answers} answers {over}; {five}; worst step p95 "
         + (f"{max(p95s):g} ms" if p95s else "none"),

@@ -209,7 +209,7 @@ def _table(points: Sequence[dict]) -> str:
     if not rows:
         return '<p class="note">Nothing was counted in this range yet.</p>'
     return (
-        '<details open><summary>The numbers, one row per step with traffic</summary>'
+        "<details open><summary>The numbers, one row per step with traffic</summary>"
         f'<table id="numbers">{head}{"".join(rows)}</table></details>'
     )
 
@@ -246,33 +246,45 @@ def render(stats: dict, *, version: str) -> bytes:
         _figure(
             "Answers to /api/*",
             summary["answers"],
-            bars("answers per step by status class", points, [
-                (n, c, lambda p, n=n: p["status"][n]) for n, c in status_series
-            ]),
+            bars(
+                "answers per step by status class",
+                points,
+                [(n, c, lambda p, n=n: p["status"][n]) for n, c in status_series],
+            ),
             status_series,
         ),  # fmt: skip
         _figure(
             "Cache",
             summary["cache"],
-            bars("answers per step by Cache-Status", points, [
-                (n, c, lambda p, n=n: _cache(p, n)) for n, c in cache_series
-            ]),
+            bars(
+                "answers per step by Cache-Status",
+                points,
+                [(n, c, lambda p, n=n: _cache(p, n)) for n, c in cache_series],
+            ),
             cache_series,
         ),  # fmt: skip
         _figure(
             "Answer latency",
             "p50 and p95 of each step, from bucketed counts",
-            lines("answer latency p50 and p95", points, [
-                ("p50", BLUE, lambda p: p["p50_ms"]), ("p95", RED, lambda p: p["p95_ms"]),
-            ], " ms"),
+            lines(
+                "answer latency p50 and p95",
+                points,
+                [
+                    ("p50", BLUE, lambda p: p["p50_ms"]),
+                    ("p95", RED, lambda p: p["p95_ms"]),
+                ],
+                " ms",
+            ),
             [("p50", BLUE), ("p95", RED)],
         ),  # fmt: skip
         _figure(
             "Requests to the Dashboard",
             summary["upstream"],
-            bars("upstream requests per step by outcome", points, [
-                (n, c, lambda p, o=o: _upstream(p, o)) for n, c, o in UPSTREAM_SERIES
-            ]),
+            bars(
+                "upstream requests per step by outcome",
+                points,
+                [(n, c, lambda p, o=o: _upstream(p, o)) for n, c, o in UPSTREAM_SERIES],
+            ),
             [(n, c) for n, c, _ in UPSTREAM_SERIES],
         ),  # fmt: skip
         _figure(
@@ -284,30 +296,40 @@ def render(stats: dict, *, version: str) -> bytes:
         _figure(
             "Dashboard latency",
             "p50 and p95 of the requests sent in each step",
-            lines("upstream latency p50 and p95", points, [
-                ("p50", BLUE, lambda p: p["upstream"]["p50_ms"]),
-                ("p95", RED, lambda p: p["upstream"]["p95_ms"]),
-            ], " ms"),
+            lines(
+                "upstream latency p50 and p95",
+                points,
+                [
+                    ("p50", BLUE, lambda p: p["upstream"]["p50_ms"]),
+                    ("p95", RED, lambda p: p["upstream"]["p95_ms"]),
+                ],
+                " ms",
+            ),
             [("p50", BLUE), ("p95", RED)],
         ),  # fmt: skip
         _figure(
             "Redis memory",
             _memory_summary(points),
-            lines("Redis used memory", points, [
-                ("used_memory", BLUE, lambda p: _mib(p["gauges"].get("redis_used_memory"))),
-            ], " MiB"),
+            lines(
+                "Redis used memory",
+                points,
+                [
+                    ("used_memory", BLUE, lambda p: _mib(p["gauges"].get("redis_used_memory"))),
+                ],
+                " MiB",
+            ),
             [("used_memory (INFO memory)", BLUE)],
         ),  # fmt: skip
     ]
     body = (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         "<title>Outreach Dashboard Helper: stats</title>"
         f"<style>{_STYLE}</style></head><body>"
         "<h1>How the helper and the Dashboard are doing</h1>"
         f'<nav>Range: {nav} · <a href="stats.json?range={current}">as JSON</a> · '
         '<a href="health">/health</a> · <a href="./">about</a></nav>'
-        f"{warning}<p class=\"note\">{source} One step is {stats['step_s'] // 60} min; "
+        f'{warning}<p class="note">{source} One step is {stats["step_s"] // 60} min; '
         f"times are UTC. Tier hits (answers from this worker's in-process copies): "
         f"{sum(p.get('tier_hits', 0) for p in points)}. Version {escape(version)}.</p>"
         + "".join(figures)

@@ -125,6 +125,10 @@ class Recorder:
         self.shared_error: str | None = None
         self.flushes = 0
 
+    def sample_state(self, state: Callable[[], Awaitable[str]]) -> None:
+        """Sample the upstream state (ok, degraded, down) at each flush from now on."""
+        self._state = state
+
     # --- counting: synchronous, no I/O -----------------------------------------------------
 
     def _count(self, field: str, n: int = 1) -> None:
@@ -146,7 +150,7 @@ class Recorder:
         self._count(f"u|{endpoint}|{outcome}")
         self._count(f"ul|{history.latency_bucket(seconds)}")
 
-    async def failed(self, endpoint: str, *, outcome: str, seconds: float, error: str) -> None:
+    async def failed(self, endpoint: str, error: str, *, outcome: str, seconds: float) -> None:
         self._count(f"u|{endpoint}|{outcome}")
         self._count(f"ul|{history.latency_bucket(seconds)}")
 
@@ -159,28 +163,36 @@ class Recorder:
     # --- flushing -----------------------------------------------------------------------
 
     async def _sample(self) -> None:
-        """What is a state, not an event, into the current minute. Never raises."""
-        try:
-            if self._state is not None:
+        """What is a state, not an event, into the current minute. Never raises: each
+        sample that fails is left out of this flush alone."""
+        if self._state is not None:
+            try:
                 self._count(f"s|{await self._state()}")
-            if self._counters is not None:
+            except Exception as error:  # noqa: BLE001 - a sample never breaks a flush
+                log.debug("stats: no upstream state: %s", error)
+        if self._counters is not None:
+            try:
                 now = dict(self._counters())
                 for name, value in now.items():
                     delta = value - self._last_counters.get(name, 0)
                     if delta > 0:
                         self._count(f"t|{name}", delta)
                 self._last_counters = now
-            gauges = dict(self._gauges()) if self._gauges is not None else {}
+            except Exception as error:  # noqa: BLE001
+                log.debug("stats: no counters: %s", error)
+        gauges: dict[str, int] = {}
+        try:
+            if self._gauges is not None:
+                gauges.update(self._gauges())
             if self.shared is not None and self._clock() - self._memory_at >= MEMORY_INTERVAL:
                 self._memory_at = self._clock()
                 info = await self.shared.memory_info()
-                if info:
-                    gauges.update({f"redis_{k}": v for k, v in info.items()})
-            minute = int(self._clock() // MINUTE) * MINUTE
-            for name, value in gauges.items():
-                _add(self._pending[minute], {f"g|{name}": int(value)})
-        except Exception as error:  # noqa: BLE001 - a sample must never break a flush
-            log.debug("stats sample failed: %s", error)
+                gauges.update({f"redis_{k}": v for k, v in (info or {}).items()})
+        except Exception as error:  # noqa: BLE001
+            log.debug("stats: no gauges: %s", error)
+        minute = int(self._clock() // MINUTE) * MINUTE
+        for name, value in gauges.items():
+            _add(self._pending[minute], {f"g|{name}": int(value)})
 
     async def flush(self) -> None:
         """Write what was counted since the last flush; at most one flush at a time.
@@ -248,7 +260,7 @@ class Recorder:
         if hashes is None:
             source = "this worker" if self.shared is not None else "this process"
             hashes = await self.local.read_counts(keys)
-        points = [history.point(start, counts) for start, counts in zip(starts, hashes)]
+        points = [history.point(t, counts) for t, counts in zip(starts, hashes, strict=True)]
         return {
             "range": range_name,
             "step_s": step,
