@@ -1,4 +1,4 @@
-"""The `outreach-helper` command: serve, and the maintainers' warm/inspect/purge/check.
+"""The `outreach-helper` command: serve, and the maintainers' warm/inspect/purge/check/stats.
 
 Exit codes: 0 done; 1 something was unreachable or failed; 2 bad arguments or setup.
 """
@@ -79,6 +79,10 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(maintenance.check(settings, args.username))
 
 
+def _stats(args: argparse.Namespace, settings: Settings) -> int:
+    return asyncio.run(maintenance.stats(settings))
+
+
 def _positive(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
@@ -136,6 +140,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--username", default="Example", help="who to look up on the Dashboard (default Example)"
     )
     check.set_defaults(handler=_check)
+
+    stats = commands.add_parser(
+        "stats", help="the /stats summary of the last hour and day, from the shared history"
+    )
+    stats.set_defaults(handler=_stats)
 
     demo = commands.add_parser(
         "demo", help="run the service on sample data, with demo wiki pages for the gadget"

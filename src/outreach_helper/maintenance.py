@@ -1,4 +1,4 @@
-"""Maintainer commands behind `outreach-helper warm|inspect|purge|check`.
+"""Maintainer commands behind `outreach-helper warm|inspect|purge|check|stats`.
 
 Each works on the shared Redis through the same components the server uses, and returns
 an exit code: 0 done, 1 something unreachable or failed, 2 bad input or configuration.
@@ -15,7 +15,7 @@ from tqdm import tqdm
 
 from outreach_helper.cache.engine import Kind
 from outreach_helper.cache.store import StoreError
-from outreach_helper.components import Components
+from outreach_helper.components import Components, build_recorder, build_store
 from outreach_helper.dashboard.client import user_agent
 from outreach_helper.dashboard.outcomes import Found, NotFound, UpstreamError
 from outreach_helper.domain.slugs import InvalidSlug, course_key, split_course_slug
@@ -218,3 +218,30 @@ async def check(settings: Settings, username: str) -> int:
     finally:
         await parts.aclose()
     return FAILED if failed else OK
+
+
+async def stats(settings: Settings) -> int:
+    """The `/stats` summaries of the last hour and the last day, from the shared history
+    (with the memory store there is none outside the server's process: say so)."""
+    store = build_store(settings)
+    recorder = build_recorder(settings, store, clock=time.time)
+    try:
+        if recorder.shared is None:
+            print("No shared history: the memory store keeps it inside each server process.")
+            print("Set REDIS_URL (or REDIS_HOST) to keep it in Redis, or open /stats.")
+            return FAILED
+        for range_name, words in (("1h", "Last hour"), ("24h", "Last day")):
+            answer = await recorder.read(range_name)
+            if not answer["shared"]:
+                print(f"Shared history unavailable: {answer['shared_error']}")
+                return FAILED
+            print(f"{words} ({answer['step_s'] // 60}-minute steps, every worker):")
+            for line in answer["summary"].values():
+                print(f"  {line}")
+            memory = [p["gauges"]["redis_used_memory"] for p in answer["points"]
+                      if "redis_used_memory" in p["gauges"]]  # fmt: skip
+            if memory:
+                print(f"  Redis used_memory {memory[-1] / 1048576:.1f} MiB")
+        return OK
+    finally:
+        await store.aclose()

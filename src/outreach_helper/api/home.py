@@ -53,6 +53,8 @@ request per name)</td></tr>
 <tr><td>/api/courses/{{school}}/{{title_slug}}/users</td>
 <td>its facilitators and participants</td></tr>
 <tr><td><a href="health">/health</a></td><td>the service, its cache and the Dashboard</td></tr>
+<tr><td><a href="stats">/stats</a>, <a href="stats.json">/stats.json</a></td>
+<td>for maintainers: answers, cache hits and the Dashboard's health over hours and days</td></tr>
 <tr><td><a href="docs">/docs</a>, <a href="openapi.json">/openapi.json</a></td>
 <td>every route, parameter, answer and error, with examples</td></tr>
 </table>

@@ -480,6 +480,11 @@ class HealthAnswer(Strict):
     dashboards: dict[str, UpstreamHealth] = Field(
         description="Every configured dashboard by name, the default included"
     )
+    history: str = Field(
+        "/stats",
+        description="The maintainer's page: the same figures over 1 h, 24 h and 7 d "
+        "(`/stats.json` for the data)",
+    )
 
 
 # --- documentation of responses ----------------------------------------------------------
