@@ -737,7 +737,7 @@ def sample(server: ServeProcess) -> WorkerSample:
 
 
 def run_soak(seconds: float = 60.0, *, clients: int = 8, seed: int = 11, warmup: float = 5.0,
-             log_dir: Path | None = None) -> SoakResult:  # fmt: skip
+             log_dir: Path | None = None, stats_out: Path | None = None) -> SoakResult:  # fmt: skip
     """The whole soak: `seconds` of chaos (whole minutes of faults; a part minute runs the
     first faults of the cycle) after `warmup` seconds of healthy traffic."""
     log_dir = log_dir or Path(tempfile.mkdtemp(prefix="outreach-helper-soak-"))
@@ -754,7 +754,9 @@ def run_soak(seconds: float = 60.0, *, clients: int = 8, seed: int = 11, warmup:
     server = ServeProcess(env, log_dir / "serve.log")
     try:
         server.start()
-        return asyncio.run(_drive(fake, redis, server, rng, seconds, clients, seed, warmup))
+        return asyncio.run(
+            _drive(fake, redis, server, rng, seconds, clients, seed, warmup, stats_out)
+        )
     finally:
         server.stop()
         fake.stop()
@@ -762,7 +764,8 @@ def run_soak(seconds: float = 60.0, *, clients: int = 8, seed: int = 11, warmup:
 
 
 async def _drive(fake: FakeDashboard, redis: ChaosRedis, server: ServeProcess, rng: random.Random,
-                 seconds: float, clients: int, seed: int, warmup: float) -> SoakResult:  # fmt: skip
+                 seconds: float, clients: int, seed: int, warmup: float,
+                 stats_out: Path | None = None) -> SoakResult:  # fmt: skip
     names, slugs = population(rng, fake.dataset)
     origin = time.time()
     until = origin + warmup + seconds + 60
@@ -802,6 +805,8 @@ async def _drive(fake: FakeDashboard, redis: ChaosRedis, server: ServeProcess, r
     await runner
     await asyncio.sleep(2)  # background refreshes finish
     end = await asyncio.to_thread(sample, server)
+    if stats_out is not None:
+        await asyncio.to_thread(save_stats, server.base_url, stats_out)
     elapsed = time.time() - origin
 
     tally = traffic.tally
@@ -917,15 +922,31 @@ def report(result: SoakResult) -> str:
     return "\n".join(lines)
 
 
+def save_stats(base_url: str, directory: Path) -> None:
+    """The maintainer's page and its data over the last hour, as the soak left them (the
+    page is self-contained: it can be opened from the file)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    time.sleep(6)  # one more flush of every worker (STATS_FLUSH_INTERVAL)
+    for path, name in (("/stats?range=1h", "stats.html"), ("/stats.json?range=1h", "stats.json")):
+        response = httpx.get(base_url + path, timeout=30)
+        response.raise_for_status()
+        (directory / name).write_bytes(response.content)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="bench/soak.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=int, default=3, help="minutes of chaos (default 3)")
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients (default 8)")
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument(
+        "--stats-out", type=Path, help="save /stats and /stats.json here, at the end"
+    )
     args = parser.parse_args(argv)
     if args.minutes < 1:
         parser.error("--minutes must be at least 1")
-    result = run_soak(60.0 * args.minutes, clients=args.clients, seed=args.seed)
+    result = run_soak(
+        60.0 * args.minutes, clients=args.clients, seed=args.seed, stats_out=args.stats_out
+    )
     print(report(result), flush=True)
 
 

@@ -20,18 +20,21 @@ BLUE, GREEN, RED, YELLOW, GREY, PURPLE = (
 )  # fmt: skip
 
 _STYLE = """
-body { font: 16px/1.5 system-ui, sans-serif; max-width: 60rem; margin: 2rem auto;
+body { font: 16px/1.5 system-ui, sans-serif; max-width: 76rem; margin: 2rem auto;
        padding: 0 1rem; color: #202122; }
 code, pre { font: 14px/1.4 ui-monospace, monospace; background: #f8f9fa; }
 td, th { padding: .15rem .6rem .15rem 0; vertical-align: top; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
 table { border-collapse: collapse; font-size: 14px; }
 tr:nth-child(even) td { background: #f8f9fa; }
-figure { margin: 1.5rem 0; }
+.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(30rem, 1fr));
+          gap: 0 2rem; }
+figure { margin: 1.2rem 0; min-width: 0; }
 figcaption h2 { margin: 0; font-size: 1.15rem; }
 .summary { margin: .1rem 0 .4rem; }
 svg { width: 100%; height: auto; border: 1px solid #eaecf0; background: #fff; }
 svg text { font: 11px system-ui, sans-serif; fill: #54595d; }
+.key { margin: .2rem 0; }
 .key span { display: inline-block; margin-right: 1rem; font-size: 14px; }
 .key i { display: inline-block; width: .8rem; height: .8rem; margin-right: .3rem;
          vertical-align: -.05rem; }
@@ -324,7 +327,7 @@ def render(stats: dict, *, version: str) -> bytes:
     body = (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        "<title>Outreach Dashboard Helper: stats</title>"
+        '<title>Outreach Dashboard Helper: stats</title><link rel="icon" href="data:,">'
         f"<style>{_STYLE}</style></head><body>"
         "<h1>How the helper and the Dashboard are doing</h1>"
         f'<nav>Range: {nav} · <a href="stats.json?range={current}">as JSON</a> · '
@@ -332,7 +335,9 @@ def render(stats: dict, *, version: str) -> bytes:
         f'{warning}<p class="note">{source} One step is {stats["step_s"] // 60} min; '
         f"times are UTC. Tier hits (answers from this worker's in-process copies): "
         f"{sum(p.get('tier_hits', 0) for p in points)}. Version {escape(version)}.</p>"
+        + '<div class="charts">'
         + "".join(figures)
+        + "</div>"
         + _table(points)
         + "</body></html>"
     )
