@@ -7,6 +7,9 @@ command, with 1 and then 2 workers over that Redis, so every warm answer goes th
 the in-process tier) as processes on free loopback ports, warms the cache, then runs wrk
 against each path in turn and prints requests per second, p50/p99 latency and the ratio
 to `/healthz`, one table per worker count; `--memory` runs the memory store instead.
+`--recording-cost` instead measures what the stats history costs: warm plain and enriched
+answers from two servers run side by side, one with `STATS_RECORDING=false`, in
+alternating rounds of the same run.
 Besides single users it measures the status route, a batch of 50 warm names (the 13
 fixture users and 37 names the Dashboard does not know, as on a page of Recent changes),
 and revalidations: requests carrying the answer's ETag in If-None-Match, answered 304.
@@ -195,6 +198,73 @@ def measure(
     return [best[probe.name] for probe in PROBES]
 
 
+RECORDING_PROBES = PROBES[1:3]  # warm plain and enriched
+
+
+def recording_cost(
+    wrk: str, args: argparse.Namespace, workers: int, redis_url: str | None
+) -> list[tuple[str, Result, Result]]:
+    """(probe, without recording, with recording) for the warm probes: two servers over
+    one fake Dashboard (and one Redis, under different prefixes), measured in alternating
+    rounds so that a burst of other load on the machine hits both alike."""
+    fake_port = free_port()
+    ports = {"off": free_port(), "on": free_port()}
+    env = dict(os.environ, PYTHONPATH=f"{ROOT / 'src'}:{ROOT}")
+    env.pop("REDIS_URL", None)
+    env.pop("REDIS_HOST", None)
+    env.update(OUTREACH_BASE_URL=f"http://127.0.0.1:{fake_port}", LOG_LEVEL="WARNING",
+               WEB_CONCURRENCY=str(workers))  # fmt: skip
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    envs = {
+        mode: dict(env, PORT=str(port), REDIS_KEY_PREFIX=f"bench-{port}:",
+                   STATS_RECORDING="true" if mode == "on" else "false")
+        for mode, port in ports.items()
+    }  # fmt: skip
+    bases = {mode: f"http://127.0.0.1:{port}" for mode, port in ports.items()}
+    fake_cmd = [str(BIN / "python"), "-m", "tests.fakedash", "--port", str(fake_port)]
+    encoding = {"Accept-Encoding": args.accept_encoding} if args.accept_encoding else {}
+    with (
+        process(fake_cmd, env, f"http://127.0.0.1:{fake_port}/user_stats.json?username=x"),
+        process(procfile_command(), envs["off"], f"{bases['off']}/healthz"),
+        process(procfile_command(), envs["on"], f"{bases['on']}/healthz"),
+    ):
+        for base in bases.values():
+            for probe in RECORDING_PROBES:
+                httpx.get(base + probe.path, timeout=30).raise_for_status()
+                for _ in range(workers * 20):
+                    httpx.get(base + probe.path, headers={"Connection": "close"}, timeout=30)
+        best: dict[tuple[str, str], Result] = {}
+        seconds = max(1, args.duration // args.rounds)
+        for round_ in range(args.rounds):
+            order = ("off", "on") if round_ % 2 == 0 else ("on", "off")
+            for probe in RECORDING_PROBES:
+                for mode in order:
+                    measured = Result(
+                        probe.name, probe.path,
+                        *run_wrk(wrk, bases[mode] + probe.path, seconds, args.connections,
+                                 encoding),
+                    )  # fmt: skip
+                    key = (probe.name, mode)
+                    if key not in best or measured.rps > best[key].rps:
+                        best[key] = measured
+        recorded = httpx.get(f"{bases['on']}/stats.json?range=1h", timeout=30).json()
+        unrecorded = httpx.get(f"{bases['off']}/stats.json?range=1h", timeout=30).json()
+        counted = [sum(p["requests"] for p in b["points"]) for b in (recorded, unrecorded)]
+        print(f"\nanswers in the history: {counted[0]} with recording, {counted[1]} without")
+    return [(p.name, best[(p.name, "off")], best[(p.name, "on")]) for p in RECORDING_PROBES]
+
+
+def print_recording_cost(title: str, rows: list[tuple[str, Result, Result]]) -> None:
+    print(f"\n{title}\n")
+    print(f"| {'path':<40} | {'req/s off':>9} | {'req/s on':>9} | {'on/off':>7} "
+          f"| {'p99 off':>7} | {'p99 on':>7} |")  # fmt: skip
+    print(f"|{'-' * 42}|{'-' * 11}|{'-' * 11}|{'-' * 9}|{'-' * 9}|{'-' * 9}|")
+    for name, off, on in rows:
+        print(f"| {name:<40} | {off.rps:>9.0f} | {on.rps:>9.0f} | {on.rps / off.rps:>7.3f} "
+              f"| {off.p99_ms:>7.2f} | {on.p99_ms:>7.2f} |")  # fmt: skip
+
+
 def print_table(title: str, results: list[Result]) -> None:
     trivial = results[0].rps
     print(f"\n{title}\n")
@@ -217,12 +287,24 @@ def main() -> None:
         help=f"sent with every request ('' for none); default {BROWSER_ENCODINGS!r}, what "
         "the browsers that run the gadget send",
     )  # fmt: skip
+    parser.add_argument(
+        "--recording-cost", action="store_true",
+        help="warm plain and enriched with and without the stats recording, same run",
+    )  # fmt: skip
     args = parser.parse_args()
     wrk = ensure_wrk()
     redis_server = None if args.memory else RedisServer().start()
     store = "memory store" if args.memory else "Redis (with the in-process tier)"
     try:
         for workers in (int(n) for n in args.workers.split(",")):
+            if args.recording_cost:
+                print_recording_cost(
+                    f"stats recording off/on, wrk, {args.connections} connections, "
+                    f"{args.duration} s per path and mode (best of {args.rounds} rounds, "
+                    f"alternating), {workers} worker(s), {store}, {os.cpu_count()} cores",
+                    recording_cost(wrk, args, workers, redis_server.url if redis_server else None),
+                )
+                continue
             results = measure(wrk, args, workers, redis_server.url if redis_server else None)
             print_table(
                 f"wrk, {args.connections} connections, {args.duration} s per path "

@@ -1,7 +1,8 @@
 """`/stats.json` and `/stats` over real workers, a real Redis and the fake Dashboard: the
 sums in the history equal the requests made, whichever worker answers; a bad range is a
 400 problem; with Redis down the page still answers, from this worker's counts, and says
-that the shared history is unavailable."""
+that the shared history is unavailable; once Redis is back, empty, the history is whole
+again (each worker adds back what it counted)."""
 
 from __future__ import annotations
 
@@ -102,13 +103,14 @@ def test_sums_equal_the_requests_made_whichever_worker_answers(
         assert word not in page.text
 
 
-def test_with_redis_down_the_page_answers_from_this_workers_counts(
+def test_with_redis_down_the_page_answers_from_this_workers_counts_then_heals(
     start_workers: Callable[..., tuple[Worker, Worker]], own_redis: RedisServer
 ) -> None:
-    one, _ = start_workers(own_redis.url, stats_flush_interval=FLUSH, redis_timeout=0.2)
-    for _ in range(3):
-        assert one.get("/api/users/Ada_Example").status_code == 200
-    wait_for(lambda: sums(one), lambda s: s["requests"] == 3)
+    one, two = start_workers(own_redis.url, stats_flush_interval=FLUSH, redis_timeout=0.2)
+    for worker, times in ((one, 3), (two, 2)):
+        for _ in range(times):
+            assert worker.get("/api/users/Ada_Example").status_code == 200
+    assert wait_for(lambda: sums(one), lambda s: s["requests"] == 5)["requests"] == 5
     own_redis.stop()
     started = time.monotonic()
     for _ in range(5):
@@ -120,6 +122,13 @@ def test_with_redis_down_the_page_answers_from_this_workers_counts(
     assert body["source"] == "this worker" and body["shared_error"]
     page = one.get("/stats")
     assert page.status_code == 200 and "Shared history unavailable" in page.text
+
+    own_redis.start()  # empty: each worker adds back what it counted
+    for worker in (two, one):
+        seen = wait_for(lambda w=worker: sums(w), lambda s: s["shared"] and s["requests"] == 10)
+        assert seen["shared"] is True and seen["requests"] == 10, seen
+    time.sleep(FLUSH * 4)  # and only once
+    assert sums(one, "24h")["requests"] == sums(two, "7d")["requests"] == 10
 
 
 @pytest.mark.parametrize("path", ["/stats.json", "/stats"])

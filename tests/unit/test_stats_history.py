@@ -151,3 +151,22 @@ def test_counters_are_recorded_as_increments_and_gauges_as_the_largest() -> None
         assert answer["source"] == "this process"
 
     asyncio.run(scenario())
+
+
+def test_a_history_redis_lost_is_added_back_once() -> None:
+    async def scenario() -> None:
+        shared = MemoryStore()
+        recorder = Recorder(MemoryStore(), shared, clock=lambda: NOW)
+        for _ in range(3):
+            recorder.answer("/api/users/{username}", 200, None, 0.001)
+        await recorder.flush()
+        shared._counts.clear()  # Redis restarted empty
+        recorder.answer("/api/users/{username}", 200, None, 0.001)
+        await recorder.flush()
+        await recorder.flush()
+        for range_name in ("1h", "24h", "7d"):
+            answer = await recorder.read(range_name)
+            assert sum(p["requests"] for p in answer["points"]) == 4
+        assert recorder.rebuilds == 1
+
+    asyncio.run(scenario())

@@ -143,6 +143,22 @@ class MemoryStore:
         for key in [k for k, (expires_at, _) in self._counts.items() if expires_at <= now]:
             del self._counts[key]
 
+    async def counts_epoch(self, key: str, candidate: str, ttl: float) -> str:
+        now = self._clock()
+        item = self._counts.get(key)
+        value = item[1].get("epoch") if item is not None and item[0] > now else None
+        self._counts[key] = (now + ttl, {"epoch": value or candidate})  # type: ignore[dict-item]
+        return str(value or candidate)
+
+    def all_counts(self) -> list[tuple[str, float, dict[str, int]]]:
+        """Every live counts hash: (key, seconds it has left, counts)."""
+        now = self._clock()
+        return [
+            (key, expires_at - now, dict(counts))
+            for key, (expires_at, counts) in self._counts.items()
+            if expires_at > now and "epoch" not in counts
+        ]
+
     async def read_counts(self, keys: Sequence[str]) -> list[dict[str, int]]:
         now = self._clock()
         found = [self._counts.get(key) for key in keys]

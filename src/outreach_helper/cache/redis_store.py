@@ -65,6 +65,18 @@ end
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return 1
 """
+# The stats history's epoch: kept (and its expiry renewed) if there, else set to ARGV[1].
+# A worker that finds another value than it knew learns that Redis lost the history.
+# KEYS[1] the epoch; ARGV[1] a new value, ARGV[2] expiry (ms).
+COUNTS_EPOCH = """
+local value = redis.call('GET', KEYS[1])
+if not value then
+  value = ARGV[1]
+  redis.call('SET', KEYS[1], value)
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return value
+"""
 # The `INFO memory` figures the stats page draws.
 MEMORY_FIELDS = ("used_memory", "used_memory_rss", "maxmemory")
 
@@ -107,6 +119,7 @@ class RedisStore:
         self._release = self._redis.register_script(redis_scripts.RELEASE_LEASE)
         self._record_mark = self._redis.register_script(RECORD_MARK)
         self._add_counts = self._redis.register_script(ADD_COUNTS)
+        self._counts_epoch = self._redis.register_script(COUNTS_EPOCH)
 
     def _key(self, key: str) -> str:
         return self._prefix + key
@@ -266,6 +279,12 @@ class RedisStore:
                     args += [field, int(value)]
                 await self._add_counts(keys=[self._key(key)], args=args, client=pipe)
             await self._call(pipe.execute())
+
+    async def counts_epoch(self, key: str, candidate: str, ttl: float) -> str:
+        value = await self._call(
+            self._counts_epoch(keys=[self._key(key)], args=[candidate, _ms(ttl)])
+        )
+        return value.decode() if isinstance(value, bytes) else str(value)
 
     async def read_counts(self, keys: Sequence[str]) -> list[dict[str, int]]:
         if not keys:

@@ -8,7 +8,10 @@ go, in one round trip, into that minute's hash at each resolution of
 is theirs together), and into this worker's own copy in memory, which the page shows when
 the shared store cannot be read. Any error of the shared store is swallowed and kept in
 `shared_error` ("shared history unavailable"); counts it refused are tried again at the
-next flushes for up to `RETRY_FOR` seconds, then dropped.
+next flushes for up to `RETRY_FOR` seconds, then dropped. A Redis that restarted empty
+(or evicted the history) is noticed by its epoch key (`EPOCH_KEY`) having gone or
+changed: each worker then adds its whole own copy back, so the history survives as long
+as one of the workers that counted it does.
 
 The upstream side (`succeeded`, `failed`, `refused`, `last_success_at`) has the shape of
 the Dashboard client's report port, so it can be plugged in as one of its listeners.
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -36,6 +40,8 @@ MINUTE = 60
 RETRY_FOR = 600.0
 # Redis memory (`INFO memory`) is asked at most this often.
 MEMORY_INTERVAL = 60.0
+EPOCH_KEY = "stats:epoch"
+EPOCH_TTL = 9 * 86400.0
 
 
 class CounterStore(Protocol):
@@ -51,6 +57,17 @@ class CounterStore(Protocol):
 
     async def memory_info(self) -> dict[str, int] | None:
         """The store's memory figures (Redis: `INFO memory`), None when it has none."""
+
+    async def counts_epoch(self, key: str, candidate: str, ttl: float) -> str:
+        """The value under `key`, set to `candidate` first if there is none; its expiry
+        renewed to `ttl` seconds either way."""
+
+
+class LocalCounterStore(CounterStore, Protocol):
+    """This worker's own copy of the history (`cache/memory.py`)."""
+
+    def all_counts(self) -> list[tuple[str, float, dict[str, int]]]:
+        """Every live hash: (key, seconds it has left, counts)."""
 
 
 def step_key(step: int, start: int) -> str:
@@ -101,7 +118,7 @@ class Recorder:
 
     def __init__(
         self,
-        local: CounterStore,
+        local: LocalCounterStore,
         shared: CounterStore | None = None,
         *,
         flush_interval: float = 5.0,
@@ -124,6 +141,8 @@ class Recorder:
         self._lock = asyncio.Lock()
         self.shared_error: str | None = None
         self.flushes = 0
+        self._epoch: str | None = None  # the shared history's, as this worker last saw it
+        self.rebuilds = 0
 
     def sample_state(self, state: Callable[[], Awaitable[str]]) -> None:
         """Sample the upstream state (ok, degraded, down) at each flush from now on."""
@@ -220,7 +239,16 @@ class Recorder:
             return
         assert self.shared is not None
         try:
-            await self.shared.add_counts(batches_of(self._unshared))
+            epoch = await self.shared.counts_epoch(EPOCH_KEY, secrets.token_hex(8), EPOCH_TTL)
+            if self._epoch is not None and epoch != self._epoch:
+                # Redis lost the history: add back all this worker counted (its own copy
+                # already holds the counts of this flush and of any refused earlier).
+                log.warning("stats: the shared history was lost; adding this worker's back")
+                await self.shared.add_counts(self.local.all_counts())
+                self.rebuilds += 1
+            else:
+                await self.shared.add_counts(batches_of(self._unshared))
+            self._epoch = epoch
         except Exception as error:  # noqa: BLE001 - recording never fails anything
             if self.shared_error is None:
                 log.warning("stats: shared history unavailable: %s", error)
