@@ -65,8 +65,8 @@ def create_app(
         app.state.home_page = home_page(settings.source_url)
         recorder = parts.recorder
         recorder.sample_state(lambda: worst_upstream_state(parts.upstreams))
-        if settings.stats_recording:
-            app.state.recorder = recorder  # ObserveMiddleware counts /api/* answers
+        # ObserveMiddleware counts /api/* answers into it
+        app.state.recorder = recorder if settings.stats_recording else None
         app.state.stats = recorder  # /stats reads it, recording or not
         flushing = asyncio.create_task(recorder.run(), name="stats-flush")
         log.info("starting", version=__version__, store=parts.store.name)

@@ -2,8 +2,8 @@
 
 The log line has route, status, cache state and duration; never the client's address,
 and never the query string (it can hold user input beyond the route's own). Answers to
-`/api/*` are also counted by the stats recorder (`app.state.recorder`, when the lifespan
-has made one): in memory, with no I/O, by route template and status class.
+`/api/*` are also counted by the stats recorder (`app.state.recorder`, None while
+STATS_RECORDING is off): in memory, with no I/O, by route template and status class.
 """
 
 from __future__ import annotations
@@ -56,8 +56,8 @@ class ObserveMiddleware:
             route = getattr(scope.get("route"), "path", None) or "unmatched"
             metrics.requests.labels(route, str(seen["status"])).inc()
             metrics.request_seconds.labels(route).observe(seconds)
-            if scope["path"].startswith("/api/"):
-                recorder = getattr(scope["app"].state, "recorder", None) if "app" in scope else None
+            if scope["path"].startswith("/api/") and "app" in scope:
+                recorder = getattr(scope["app"].state, "recorder", None)
                 if recorder is not None:
                     recorder.answer(route, seen["status"], seen["cache"], seconds)  # type: ignore[arg-type]
             log.info(

@@ -40,6 +40,9 @@ MINUTE = 60
 RETRY_FOR = 600.0
 # Redis memory (`INFO memory`) is asked at most this often.
 MEMORY_INTERVAL = 60.0
+# Field names of answers, by (route template, status, Cache-Status value): a few dozen.
+ANSWER_FIELDS_MAX = 1024
+LATENCY_FIELDS = [f"al|{i}" for i in range(len(history.LATENCY_BOUNDS_MS) + 1)]
 EPOCH_KEY = "stats:epoch"
 EPOCH_TTL = 9 * 86400.0
 
@@ -136,6 +139,9 @@ class Recorder:
         self._gauges = gauges
         self._last_counters: dict[str, int] = dict(counters()) if counters else {}
         self._pending: defaultdict[int, dict[str, int]] = defaultdict(dict)
+        self._minute = -1
+        self._current: dict[str, int] = {}
+        self._answer_fields: dict[tuple[str, int, str | None], tuple[str, ...]] = {}
         self._unshared: dict[int, dict[str, int]] = {}  # minute -> counts to retry
         self._memory_at = -MEMORY_INTERVAL
         self._lock = asyncio.Lock()
@@ -150,18 +156,34 @@ class Recorder:
 
     # --- counting: synchronous, no I/O -----------------------------------------------------
 
-    def _count(self, field: str, n: int = 1) -> None:
+    def _minute_counts(self) -> dict[str, int]:
+        """The counts of the current minute (the dict is kept until the minute changes or
+        a flush takes it: one clock read and no lookup per count)."""
         minute = int(self._clock() // MINUTE) * MINUTE
-        counts = self._pending[minute]
+        if minute != self._minute:
+            self._minute = minute
+            self._current = self._pending[minute]
+        return self._current
+
+    def _count(self, field: str, n: int = 1) -> None:
+        counts = self._minute_counts()
         counts[field] = counts.get(field, 0) + n
 
     def answer(self, route: str, status: int, cache_status: str | None, seconds: float) -> None:
         """One answer to an /api/* route (route template, never the path)."""
-        self._count(f"a|{route}|{status_class(status)}")
-        self._count(f"al|{history.latency_bucket(seconds)}")
-        state = cache_state(cache_status)
-        if state is not None:
-            self._count(f"c|{state}")
+        counts = self._minute_counts()
+        fields = self._answer_fields.get((route, status, cache_status))
+        if fields is None:
+            state = cache_state(cache_status)
+            fields = (f"a|{route}|{status_class(status)}",) + (
+                (f"c|{state}",) if state is not None else ()
+            )
+            if len(self._answer_fields) < ANSWER_FIELDS_MAX:
+                self._answer_fields[(route, status, cache_status)] = fields
+        for field in fields:
+            counts[field] = counts.get(field, 0) + 1
+        latency = LATENCY_FIELDS[history.latency_bucket(seconds)]
+        counts[latency] = counts.get(latency, 0) + 1
 
     # --- the upstream report port (structurally the Dashboard client's UpstreamReports) -----
 
@@ -209,9 +231,9 @@ class Recorder:
                 gauges.update({f"redis_{k}": v for k, v in (info or {}).items()})
         except Exception as error:  # noqa: BLE001
             log.debug("stats: no gauges: %s", error)
-        minute = int(self._clock() // MINUTE) * MINUTE
+        counts = self._minute_counts()
         for name, value in gauges.items():
-            _add(self._pending[minute], {f"g|{name}": int(value)})
+            _add(counts, {f"g|{name}": int(value)})
 
     async def flush(self) -> None:
         """Write what was counted since the last flush; at most one flush at a time.
@@ -221,6 +243,7 @@ class Recorder:
         async with self._lock:
             await self._sample()
             minutes, self._pending = dict(self._pending), defaultdict(dict)
+            self._minute = -1
             try:
                 await self.local.add_counts(batches_of(minutes))
             except Exception as error:  # noqa: BLE001
