@@ -66,9 +66,9 @@ def test_charts_from_real_traffic_and_the_range_switch(browser: Browser, traffic
     summary = figures.nth(0).locator(".summary")
     expect(summary).to_contain_text(f"{traffic['answered']} answers over 1 h")
     expect(figures.nth(1).locator(".summary")).to_contain_text("hit ratio")
-    expect(figures.nth(0).locator("svg rect.bar").first).to_be_visible()
-    assert figures.nth(3).locator("svg rect.bar").count() > 0  # requests to the Dashboard
-    expect(page.page.locator("svg rect.state.down").first).to_be_visible()  # the outage
+    expect(figures.nth(0).locator("svg path.bar").first).to_be_visible()
+    assert figures.nth(3).locator("svg path.bar").count() > 0  # requests to the Dashboard
+    expect(page.page.locator("svg path.state.down").first).to_be_visible()  # the outage
     expect(figures.nth(4).locator(".summary")).to_contain_text("upstream down for")
     expect(page.page.locator("#numbers tr").first).to_be_visible()
     page.screenshot("stats-1h")

@@ -7,6 +7,7 @@ than the three is a 400 problem. `Server-Timing` tells how long the answer took 
 
 from __future__ import annotations
 
+import gzip
 import time
 from datetime import UTC, datetime
 
@@ -39,11 +40,15 @@ async def _read(request: Request, range_name: str) -> dict | Response:
     return {"generated_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), **stats}
 
 
-def _timing(started: float) -> dict[str, str]:
-    return {
-        "Cache-Control": CACHE_CONTROL,
-        "Server-Timing": f"app;dur={(time.perf_counter() - started) * 1000:.1f}",
-    }
+def _send(request: Request, body: bytes, media_type: str, started: float) -> Response:
+    """gzip-encoded when the client accepts it (a day of 5-minute steps is some 300 KB
+    of HTML or JSON before, some 30 KB after); `Server-Timing` says how long it took."""
+    headers = {"Cache-Control": CACHE_CONTROL, "Vary": "Accept-Encoding"}
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        body = gzip.compress(body, compresslevel=6, mtime=0)
+        headers["Content-Encoding"] = "gzip"
+    headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
+    return Response(body, media_type=media_type, headers=headers)
 
 
 @router.get(
@@ -60,8 +65,7 @@ async def stats_json(request: Request, range: str = RANGE) -> Response:  # noqa:
     stats = await _read(request, range)
     if isinstance(stats, Response):
         return stats
-    body = orjson.dumps(stats)
-    return Response(body, media_type="application/json", headers=_timing(started))
+    return _send(request, orjson.dumps(stats), "application/json", started)
 
 
 @router.get(
@@ -76,5 +80,4 @@ async def stats_page(request: Request, range: str = RANGE) -> Response:  # noqa:
     stats = await _read(request, range)
     if isinstance(stats, Response):
         return stats
-    body = page.render(stats, version=__version__)
-    return HTMLResponse(body, headers=_timing(started))
+    return _send(request, page.render(stats, version=__version__), "text/html", started)
