@@ -6,9 +6,13 @@ again (each worker adds back what it counted)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 from urllib.parse import quote
 
 import httpx
@@ -62,6 +66,7 @@ def test_sums_equal_the_requests_made_whichever_worker_answers(
     start_workers: Callable[..., tuple[Worker, Worker]],
     own_redis: RedisServer,
     fake: FakeDashboard,
+    prefix: str,
 ) -> None:
     one, two = start_workers(own_redis.url, stats_flush_interval=FLUSH)
     made: Counter[str] = Counter()
@@ -101,6 +106,17 @@ def test_sums_equal_the_requests_made_whichever_worker_answers(
     )
     for word in PRIVATE:
         assert word not in page.text
+    # the same summary in the terminal
+    env = dict(os.environ, REDIS_URL=own_redis.url, REDIS_KEY_PREFIX=prefix)
+    env.pop("REDIS_HOST", None)
+    printed = subprocess.run(
+        [str(Path(sys.executable).parent / "outreach-helper"), "stats"],
+        env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert printed.returncode == 0, printed.stderr
+    assert f"{expected['requests']} answers over 1 h" in printed.stdout
+    assert f"{expected['requests']} answers over 24 h" in printed.stdout
+    assert f"{expected['upstream']} requests to the Dashboard over 24 h" in printed.stdout
 
 
 def test_with_redis_down_the_page_answers_from_this_workers_counts_then_heals(
