@@ -54,7 +54,7 @@ def _axis(points: Sequence[dict], top: float, unit: str) -> list[str]:
     out = [
         f'<line x1="{LEFT}" y1="{base}" x2="{WIDTH - 4}" y2="{base}" stroke="#a2a9b1"/>',
         f'<line x1="{LEFT}" y1="4" x2="{LEFT}" y2="{base}" stroke="#a2a9b1"/>',
-        f'<text x="{LEFT - 4}" y="12" text-anchor="end">{_number(top)}{unit}</text>',
+        f'<text x="{LEFT + 4}" y="14">{_number(top)}{unit}</text>',
         f'<text x="{LEFT - 4}" y="{base}" text-anchor="end">0</text>',
     ]
     if points:
@@ -341,7 +341,7 @@ def render(stats: dict, *, version: str) -> bytes:
         f'<nav>Range: {nav} · <a href="stats.json?range={current}">as JSON</a> · '
         '<a href="health">/health</a> · <a href="./">about</a></nav>'
         f'{warning}<p class="note">{source} One step is {stats["step_s"] // 60} min; '
-        f"times are UTC. Tier hits (answers from this worker's in-process copies): "
+        f"times are UTC. Tier hits (lookups answered from a worker's in-process copy): "
         f"{sum(p.get('tier_hits', 0) for p in points)}. Version {escape(version)}.</p>"
         + '<div class="charts">'
         + "".join(figures)
