@@ -73,6 +73,19 @@ def build_recorder(settings: Settings, store: Store, *, clock: Callable[[], floa
     )
 
 
+def knowledge_gauges(upstreams: Upstreams, now: float) -> dict[str, int]:
+    """Age (s), courses and people of each dashboard's participants knowledge as this
+    worker holds it (nothing for a dashboard whose knowledge it has not read yet)."""
+    gauges = {}
+    for upstream in upstreams:
+        known = upstream.participants.known
+        if known is not None:
+            gauges[f"participants_age_s:{upstream.name}"] = int(now - known.as_of)
+            gauges[f"participants_courses:{upstream.name}"] = len(known.index.courses)
+            gauges[f"participants_people:{upstream.name}"] = len(known.index.people)
+    return gauges
+
+
 def build_policy(settings: Settings) -> Policy:
     return Policy(
         lease_ttl=settings.fetch_lease_ttl,
@@ -122,6 +135,7 @@ class Components:
             )
             for config in settings.dashboard_configs
         ])  # fmt: skip
+        recorder.sample_gauges(lambda: knowledge_gauges(upstreams, clock()))
         service = HelperService(settings, upstreams.default, clock=clock)
         return cls(settings, store, upstreams, service, recorder)
 

@@ -114,6 +114,12 @@ class ParticipantsKnowledge:
         self._known: Known | None = None
         self._decoding = asyncio.Lock()
 
+    @property
+    def known(self) -> Known | None:
+        """What this worker decoded last (None before its first read); the stats page
+        samples its age and size."""
+        return self._known
+
     # --- reading ------------------------------------------------------------------------
 
     async def current(self) -> tuple[Lookup, Known]:

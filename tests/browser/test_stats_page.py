@@ -62,7 +62,7 @@ def test_charts_from_real_traffic_and_the_range_switch(browser: Browser, traffic
     page = GadgetPage(context.new_page())
     page.page.goto(f"{traffic['base']}/stats?range=1h")
     figures = page.page.locator("figure")
-    expect(figures).to_have_count(7)
+    expect(figures).to_have_count(8)
     summary = figures.nth(0).locator(".summary")
     expect(summary).to_contain_text(f"{traffic['answered']} answers over 1 h")
     expect(figures.nth(1).locator(".summary")).to_contain_text("hit ratio")
@@ -89,7 +89,7 @@ def test_the_page_reads_the_same_with_javascript_off(browser: Browser, traffic: 
     context.on("request", lambda request: seen.append(request.url))
     page = GadgetPage(context.new_page())
     page.page.goto(f"{traffic['base']}/stats?range=1h")
-    expect(page.page.locator("figure svg")).to_have_count(7)
+    expect(page.page.locator("figure svg")).to_have_count(8)
     expect(page.page.locator("figure").nth(0).locator(".summary")).to_contain_text(
         f"{traffic['answered']} answers"
     )

@@ -158,3 +158,27 @@ def test_a_bad_range_is_a_400_problem(
     assert response.headers["content-type"] == "application/problem+json"
     problem = response.json()
     assert problem["status"] == 400 and "1h, 24h, 7d" in problem["detail"]
+
+
+def test_the_participants_knowledge_is_drawn_once_read(
+    make_settings: Callable[..., object],
+) -> None:
+    with AppServer(make_settings(stats_flush_interval=0.2)) as server:
+        http = httpx.Client(base_url=server.base_url, timeout=30)
+        before = http.get("/stats.json?range=1h").json()
+        assert not any(p["gauges"] for p in before["points"])
+        assert http.get("/api/participants?usernames=Ada_Example").status_code == 200
+        server.clock.advance(90)  # the knowledge ages; the next step holds the new sample
+
+        def gauges() -> dict:
+            points = http.get("/stats.json?range=1h").json()["points"]
+            merged: dict = {}
+            for point in points:
+                merged.update(point["gauges"])
+            return merged
+
+        seen = wait_for(gauges, lambda g: g.get("participants_age_s:outreach", 0) >= 90)
+        assert seen["participants_courses:outreach"] > 0
+        assert seen["participants_people:outreach"] > 0
+        page = http.get("/stats?range=1h").text
+        assert "current courses and" in page and "people known" in page

@@ -319,6 +319,19 @@ def render(stats: dict, *, version: str) -> bytes:
             [("p50", BLUE), ("p95", RED)],
         ),  # fmt: skip
         _figure(
+            "Participants knowledge",
+            _knowledge_summary(points),
+            lines(
+                "age of the participants knowledge",
+                points,
+                [
+                    ("age", PURPLE, lambda p: _knowledge(p, "participants_age_s", 60)),
+                ],
+                " min",
+            ),
+            [("age of the oldest a worker held (minutes)", PURPLE)],
+        ),  # fmt: skip
+        _figure(
             "Redis memory",
             _memory_summary(points),
             lines(
@@ -350,6 +363,25 @@ def render(stats: dict, *, version: str) -> bytes:
         + "</body></html>"
     )
     return body.encode()
+
+
+def _knowledge(p: dict, name: str, unit: int = 1) -> float | None:
+    """The largest of a knowledge gauge over the dashboards, in `unit`s."""
+    seen = [v for k, v in p["gauges"].items() if k.split(":")[0] == name]
+    return round(max(seen) / unit, 1) if seen else None
+
+
+def _knowledge_summary(points: Sequence[dict]) -> str:
+    last = next((p for p in reversed(points) if _knowledge(p, "participants_age_s")), None)
+    if last is None:
+        return "no participants knowledge read in this range"
+    ages = [a for p in points if (a := _knowledge(p, "participants_age_s", 60)) is not None]
+    return (
+        f"{_knowledge(last, 'participants_courses'):g} current courses and "
+        f"{_knowledge(last, 'participants_people'):g} people known, "
+        f"{_knowledge(last, 'participants_age_s', 60):g} min old at the last step; "
+        f"at most {max(ages):g} min old in this range"
+    )
 
 
 def _mib(value: float | None) -> float | None:

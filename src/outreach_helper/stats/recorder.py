@@ -150,6 +150,10 @@ class Recorder:
         self._epoch: str | None = None  # the shared history's, as this worker last saw it
         self.rebuilds = 0
 
+    def sample_gauges(self, gauges: Callable[[], Mapping[str, int]]) -> None:
+        """Sample these gauges at each flush from now on (kept as the largest per step)."""
+        self._gauges = gauges
+
     def sample_state(self, state: Callable[[], Awaitable[str]]) -> None:
         """Sample the upstream state (ok, degraded, down) at each flush from now on."""
         self._state = state
