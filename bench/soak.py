@@ -882,7 +882,9 @@ def report(result: SoakResult) -> str:
     asked = {"user_stats": "user", "course": "course", "users": "roster"}
     for endpoint, received in result.upstream_received.items():
         sent = result.upstream_attempted.get(endpoint, 0)
-        keys = result.distinct_keys.get(asked[endpoint], 0)
+        if endpoint not in asked and not (received or sent):
+            continue  # an endpoint the soak's traffic never needs (the bulk lists)
+        keys = result.distinct_keys.get(asked.get(endpoint, endpoint), 0)
         lines.append(
             f"| {endpoint} | {received} | {received / minutes:.0f} | {sent:.0f} | {keys} |"
         )

@@ -34,6 +34,10 @@ _SPACES = r"_\s\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 _U = _NOT_IN_USERNAMES
 USERNAME_PATTERN = rf"^[^{_U}]*[^{_U}{_SPACES}][^{_U}]*$"
 SEGMENT_PATTERN = rf"^[^{_NEVER}]*[^{_NEVER}\s.][^{_NEVER}]*$"
+# `/api/participants` refuses a list with an empty or invalid name (400): the document
+# promises 1 to 50 names of at most 201 characters each, each with a visible character.
+_NAME_ITEM = rf"[^{_U}]{{0,100}}[^{_U}{_SPACES}][^{_U}]{{0,100}}"
+PARTICIPANT_NAMES_PATTERN = rf"^{_NAME_ITEM}(\|{_NAME_ITEM}){{0,{MAX_NAMES - 1}}}$"
 
 
 def service_of(request: Request) -> HelperService:
@@ -124,5 +128,18 @@ UsernamesQuery = Annotated[
         max_length=5000,
         pattern=NAME_LIST_PATTERN,
         examples=["Ada_Example|Zoë Müller|Does Not Exist"],
+    ),
+]
+
+ParticipantNamesQuery = Annotated[
+    str,
+    Query(
+        description=f"1 to {MAX_NAMES} usernames separated by `|`, as the MediaWiki API "
+        "takes them; spellings of one user are merged; an empty or invalid name is a 400; "
+        "at most 5000 characters",
+        max_length=5000,
+        pattern=NAME_LIST_PATTERN,  # enforced (422); the stricter one below is documented
+        json_schema_extra={"pattern": PARTICIPANT_NAMES_PATTERN},
+        examples=["Ada_Example|Zoë Müller|Nobody Enrolled"],
     ),
 ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from outreach_helper.api.deps import UsernamesQuery, service_of
+from outreach_helper.api.deps import ParticipantNamesQuery, service_of
 from outreach_helper.api.models import ParticipantsAnswer, answer_responses
 from outreach_helper.api.respond import json_answer
 from outreach_helper.api.routing import QuickRoute
@@ -43,6 +43,6 @@ def valid_names(raw: str) -> list[str]:
     "(people with roles 2 to 4 only are not keys). Use `/api/users?usernames=` for past "
     "courses too.",
 )
-async def get_participants(request: Request, usernames: UsernamesQuery) -> Response:
+async def get_participants(request: Request, usernames: ParticipantNamesQuery) -> Response:
     names = valid_names(usernames)
     return json_answer(request, await service_of(request).participants(names))

@@ -23,6 +23,8 @@ router = APIRouter(tags=["stats"])
 RANGE = Query(
     history.DEFAULT_RANGE,
     description="how far back: `1h` (1-minute steps), `24h` (5-minute steps) or `7d` (hourly)",
+    # Documented as the enum it is; any other value is the contract's 400, not a 422.
+    json_schema_extra={"enum": list(history.RANGES)},
 )
 # The history moves by the flush interval: a browser need not ask more often than that.
 CACHE_CONTROL = "no-cache"
