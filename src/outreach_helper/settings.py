@@ -63,7 +63,7 @@ class Settings(BaseSettings):
     # Connections each worker keeps to Redis for its commands (a command waits for a free
     # one, within REDIS_TIMEOUT); the worker adds 2 for publishing invalidations and 1 for
     # the subscription. Toolforge's shared Redis has one `maxclients` for every tool, and
-    # once refused new clients: without a bound a burst of requests opened ~110 per worker.
+    # once refused new clients: unbounded, a burst of 300 requests opened 110-195 per worker.
     redis_max_connections: PositiveInt = 8
 
     # --- resilience (see the README's design section) -----------------------------------
