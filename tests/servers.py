@@ -14,6 +14,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import httpx
@@ -92,7 +93,8 @@ class RedisServer:
     """A throw-away redis-server on a free port, which tests may stop and restart (on the
     same port), or pause (SIGSTOP: it accepts connections and never answers)."""
 
-    def __init__(self, *, toolforge: bool = False) -> None:
+    def __init__(self, *, toolforge: bool = False, config: Sequence[str] = ()) -> None:
+        """`config`: more redis-server options, e.g. `["--maxclients", "4"]`."""
         binary = shutil.which("redis-server")
         if binary is None:
             raise RuntimeError("redis-server is not installed (scripts/test installs it)")
@@ -101,7 +103,7 @@ class RedisServer:
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self._dir = tempfile.mkdtemp(prefix="outreach-helper-redis-")
         self._process: subprocess.Popen[bytes] | None = None
-        self._extra: list[str] = []
+        self._extra: list[str] = list(config)
         for command in TOOLFORGE_DISABLED if toolforge else ():
             self._extra += ["--rename-command", command, ""]
 

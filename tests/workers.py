@@ -44,6 +44,12 @@ class Workers:
     def log(self) -> str:
         return self._log.read_text(errors="replace")
 
+    def worker_pids(self) -> list[int]:
+        """The worker processes (children of the `serve` process that hold a Redis
+        connection are the workers; uvicorn may also start a helper process)."""
+        assert self._process is not None
+        return children_of(self._process.pid)
+
     def start(self, timeout: float = 30.0) -> Workers:
         with self._log.open("wb") as log:
             self._process = subprocess.Popen(
@@ -109,3 +115,36 @@ class Worker:
     def stop(self) -> None:
         self._process.terminate()
         self._process.wait(timeout=20)
+
+
+def children_of(parent: int) -> list[int]:
+    """The processes whose parent is `parent` (read from /proc: Linux)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == parent:
+                pids.append(int(entry.name))
+    return pids
+
+
+def local_ports_to(pid: int, remote_port: int) -> set[int]:
+    """The local ports of process `pid`'s TCP connections to `remote_port` on loopback
+    (its socket inodes in /proc/PID/fd matched against /proc/net/tcp)."""
+    inodes = set()
+    fds = Path(f"/proc/{pid}/fd")
+    for fd in fds.iterdir() if fds.exists() else ():
+        with contextlib.suppress(OSError):
+            link = os.readlink(fd)
+            if link.startswith("socket:["):
+                inodes.add(link[8:-1])
+    ports = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, remote, inode = fields[1], fields[2], fields[9]
+        if inode in inodes and int(remote.rsplit(":", 1)[1], 16) == remote_port:
+            ports.add(int(local.rsplit(":", 1)[1], 16))
+    return ports

@@ -34,7 +34,12 @@ def build_store(settings: Settings) -> Store:
     url = settings.effective_redis_url
     if url is None:
         return MemoryStore(settings.memory_max_entries)
-    redis = RedisStore(url, prefix=settings.redis_key_prefix, timeout=settings.redis_timeout)
+    redis = RedisStore(
+        url,
+        prefix=settings.redis_key_prefix,
+        timeout=settings.redis_timeout,
+        max_connections=settings.redis_max_connections,
+    )
     store: TieredStore
     invalidations = Invalidations(
         url,

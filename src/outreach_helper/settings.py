@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     redis_timeout: PositiveFloat = 1.0
     # While Redis is unreachable the memory store answers; Redis is tried again this often.
     redis_retry_interval: PositiveFloat = 5.0
+    # Connections each worker keeps to Redis for its commands (a command waits for a free
+    # one, within REDIS_TIMEOUT); the worker adds 2 for publishing invalidations and 1 for
+    # the subscription. Toolforge's shared Redis has one `maxclients` for every tool, and
+    # once refused new clients: unbounded, a burst of 300 requests opened 110-195 per worker.
+    redis_max_connections: PositiveInt = 8
 
     # --- resilience (see the README's design section) -----------------------------------
     # A worker fetching a key holds a lease on it in Redis for this long, renewed while the

@@ -22,11 +22,15 @@ from collections.abc import Callable
 import redis.asyncio as redis
 from redis.exceptions import RedisError
 
+from outreach_helper.cache.redis_store import bounded_pool
 from outreach_helper.cache.store import StoreError
 
 log = logging.getLogger(__name__)
 
 WRITTEN, DELETED, PURGED = "w", "d", "p"
+# Connections for publishing (a publish waits for a free one, within the timeout), beside
+# the one connection of the subscription: a worker's share of Redis's `maxclients`.
+PUBLISH_CONNECTIONS = 2
 
 
 def channel_name(prefix: str) -> str:
@@ -53,12 +57,12 @@ class Invalidations:
         self._retry_interval = retry_interval
         self._on_message = on_message
         self._on_subscribed = on_subscribed
-        self._redis = redis.Redis.from_url(
-            url, socket_timeout=timeout, socket_connect_timeout=timeout
+        self._redis = redis.Redis.from_pool(
+            bounded_pool(url, PUBLISH_CONNECTIONS, timeout, socket_timeout=timeout)
         )
         # The subscription has a connection of its own, with no read timeout: it idles.
-        self._listener = redis.Redis.from_url(
-            url, socket_connect_timeout=timeout, health_check_interval=10
+        self._listener = redis.Redis.from_pool(
+            bounded_pool(url, 1, timeout, health_check_interval=10)
         )
         self._task: asyncio.Task[None] | None = None
         self.subscribed = False

@@ -81,6 +81,20 @@ return value
 MEMORY_FIELDS = ("used_memory", "used_memory_rss", "maxmemory")
 
 
+def bounded_pool(
+    url: str, max_connections: int, timeout: float, **options: Any
+) -> redis.BlockingConnectionPool:
+    """A pool of at most `max_connections`, where a caller waits up to `timeout` for a free
+    connection (then ConnectionError, a StoreError to our callers) instead of opening more."""
+    return redis.BlockingConnectionPool.from_url(
+        url,
+        max_connections=max_connections,
+        timeout=timeout,
+        socket_connect_timeout=timeout,
+        **options,
+    )
+
+
 def _ms(seconds: float) -> int:
     return max(1, int(seconds * 1000))
 
@@ -100,19 +114,25 @@ class RedisStore:
     """Every command is bounded by `timeout`, so a hung Redis cannot hang a request.
 
     A connection Redis dropped is replaced and the command retried once at once; a Redis
-    that stays away raises StoreError (and `TieredStore` answers from its copies)."""
+    that stays away raises StoreError (and `TieredStore` answers from its copies). At most
+    `max_connections` connections are open at once: a command finding them all busy waits
+    for one, and that wait counts in its `timeout` (so a burst of requests queues for a
+    few connections instead of opening one each, and never waits longer than a command)."""
 
     name = "redis"
 
-    def __init__(self, url: str, *, prefix: str, timeout: float = 1.0):
+    def __init__(self, url: str, *, prefix: str, timeout: float = 1.0, max_connections: int = 8):
         self._prefix = prefix
         self._timeout = timeout
-        self._redis = redis.Redis.from_url(
-            url,
-            socket_timeout=timeout,
-            socket_connect_timeout=timeout,
-            health_check_interval=30,
-            retry=Retry(NoBackoff(), 1),
+        self._redis = redis.Redis.from_pool(
+            bounded_pool(
+                url,
+                max_connections,
+                timeout,
+                socket_timeout=timeout,
+                health_check_interval=30,
+                retry=Retry(NoBackoff(), 1),
+            )
         )
         self._write = self._redis.register_script(redis_scripts.WRITE_IF_NEWER)
         self._renew = self._redis.register_script(redis_scripts.RENEW_LEASE)
