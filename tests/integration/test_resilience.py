@@ -208,7 +208,8 @@ async def test_stale_is_refreshed_once_across_workers_and_served_while_waiting(
         both = await asyncio.gather(http_one.get(user_path(d.ADA)), http_two.get(user_path(d.ADA)))
         for response in both:
             assert response.status_code == 200
-            assert response.headers["cache-status"].endswith("detail=stale-if-error")
+            status = response.headers["cache-status"]
+            assert status.endswith("detail=stale-if-error"), status
             assert int(response.headers["age"]) >= 3601 + 86400
     assert fake.counts["user_stats"] == 3  # the first fetch, one refresh, one re-fetch
 
