@@ -505,12 +505,19 @@ def plot(runs: list[dict], path: Path, args: argparse.Namespace) -> None:
 # --- the targets ------------------------------------------------------------------------------
 
 WRK_FRESH = """
+-- every request 45 names no request had before (per wrk thread: its own prefix) and 5
+-- current participants
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
 counter = 0
 local names = {%s}
 request = function()
   counter = counter + 1
   local parts = {}
-  for i = 1, 45 do parts[i] = "Never_Asked_" .. counter .. "_" .. i end
+  for i = 1, 45 do parts[i] = "Never_Asked_" .. tid .. "_" .. counter .. "_" .. i end
   for i = 1, 5 do parts[45 + i] = names[((counter * 5 + i) %% #names) + 1] end
   return wrk.format(nil, "/api/participants?usernames=" .. table.concat(parts, "%%7C"))
 end
