@@ -217,3 +217,23 @@ async def test_two_workers_build_the_knowledge_once(
     # Every current course's roster read once, by one of the workers.
     rosters = [r.target for r in fake.requests_for("users")]
     assert len(rosters) == len(set(rosters))
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [
+        ("", 422),
+        ("usernames=Ada_Example&usernames=Zo%C3%AB", 422),
+        ("usernames=" + "a" * 5001, 422),
+    ],
+)
+async def test_the_query_is_checked_like_fastapi_would(
+    client: httpx.AsyncClient, fake: FakeDashboard, query: str, status: int
+) -> None:
+    """The route reads `usernames` itself (so the quick route serves it): a missing,
+    repeated or oversized one is still a 422 problem, and nothing is fetched."""
+    response = await client.get(f"/api/participants?{query}")
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "usernames" in response.json()["detail"]
+    assert fake.total == 0

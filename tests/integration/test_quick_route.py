@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from outreach_helper.api import courses, health, users
+from outreach_helper.api import courses, health, participants, users
 from outreach_helper.api.routing import QuickRoute, literal_choices, quick_defaults
 
 # Headers that differ between any two answers (time, the request's own duration).
@@ -34,6 +34,9 @@ def test_the_gadget_routes_are_quick_and_the_others_are_not() -> None:
     assert quick_defaults(_routes(courses.router)["/api/courses/{school}/{title_slug}"]) == {}
     # A required query parameter (the batch's usernames) needs FastAPI's validation.
     assert quick_defaults(user_routes["/api/users"]) is None
+    # The gadget's list marks: the endpoint reads and checks `usernames` itself.
+    assert quick_defaults(_routes(participants.router)["/api/participants"]) == {}
+    assert literal_choices(_routes(participants.router)["/api/participants"]) == {}
     # /health returns a model that FastAPI serialises.
     assert quick_defaults(_routes(health.router)["/health"]) is None
 

@@ -130,16 +130,3 @@ UsernamesQuery = Annotated[
         examples=["Ada_Example|Zoë Müller|Does Not Exist"],
     ),
 ]
-
-ParticipantNamesQuery = Annotated[
-    str,
-    Query(
-        description=f"1 to {MAX_NAMES} usernames separated by `|`, as the MediaWiki API "
-        "takes them; spellings of one user are merged; an empty or invalid name is a 400; "
-        "at most 5000 characters",
-        max_length=5000,
-        pattern=NAME_LIST_PATTERN,  # enforced (422); the stricter one below is documented
-        json_schema_extra={"pattern": PARTICIPANT_NAMES_PATTERN},
-        examples=["Ada_Example|Zoë Müller|Nobody Enrolled"],
-    ),
-]

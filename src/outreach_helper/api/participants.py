@@ -4,16 +4,36 @@ gadget's marks in lists; answered from the participants knowledge, never per nam
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
+from fastapi.exceptions import RequestValidationError
 from starlette.responses import Response
 
-from outreach_helper.api.deps import ParticipantNamesQuery, service_of
+from outreach_helper.api.deps import PARTICIPANT_NAMES_PATTERN, service_of
 from outreach_helper.api.models import ParticipantsAnswer, answer_responses
 from outreach_helper.api.respond import json_answer
 from outreach_helper.api.routing import QuickRoute
-from outreach_helper.domain.namelists import parse_name_list
+from outreach_helper.domain.namelists import MAX_NAMES, parse_name_list
 from outreach_helper.domain.usernames import InvalidUsername
 
 router = APIRouter(route_class=QuickRoute, prefix="/api/participants", tags=["users"])
+MAX_QUERY_LENGTH = 5000  # percent-decoded, as the batch route allows
+# Declared here rather than as a FastAPI parameter, so that the quick route calls the
+# endpoint directly (the gadget sends one such request per 50 names shown): the endpoint
+# checks it itself, with the 422s FastAPI would give and the contract's 400s.
+USERNAMES_PARAMETER = {
+    "name": "usernames",
+    "in": "query",
+    "required": True,
+    "description": f"1 to {MAX_NAMES} usernames separated by `|`, as the MediaWiki API "
+    "takes them; spellings of one user are merged; an empty or invalid name is a 400; "
+    f"at most {MAX_QUERY_LENGTH} characters",
+    "schema": {"type": "string", "maxLength": MAX_QUERY_LENGTH,
+               "pattern": PARTICIPANT_NAMES_PATTERN},
+    "examples": {"names": {"value": "Ada_Example|Zoë Müller|Nobody Enrolled"}},
+}  # fmt: skip
+
+
+def _query_error(message: str, kind: str) -> RequestValidationError:
+    return RequestValidationError([{"loc": ("query", "usernames"), "msg": message, "type": kind}])
 
 
 def valid_names(raw: str) -> list[str]:
@@ -34,6 +54,7 @@ def valid_names(raw: str) -> list[str]:
         "The names that take part in a current course; any other is in none"
     ),
     summary="Which of up to 50 users are in a current course",
+    openapi_extra={"parameters": [USERNAMES_PARAMETER]},
     description="For gadgets that mark course participants on Recent changes, watchlists "
     "and histories: one request per 50 names, answered from what the service knows of the "
     "current courses and their people (refreshed every PARTICIPANTS_TTL seconds), never "
@@ -43,6 +64,13 @@ def valid_names(raw: str) -> list[str]:
     "(people with roles 2 to 4 only are not keys). Use `/api/users?usernames=` for past "
     "courses too.",
 )
-async def get_participants(request: Request, usernames: ParticipantNamesQuery) -> Response:
-    names = valid_names(usernames)
+async def get_participants(request: Request) -> Response:
+    sent = request.query_params.getlist("usernames")
+    if not sent:
+        raise _query_error("Field required", "missing")
+    if len(sent) > 1:
+        raise _query_error("give usernames once, separated by '|'", "value_error")
+    if len(sent[0]) > MAX_QUERY_LENGTH:
+        raise _query_error(f"at most {MAX_QUERY_LENGTH} characters", "string_too_long")
+    names = valid_names(sent[0])
     return json_answer(request, await service_of(request).participants(names))
