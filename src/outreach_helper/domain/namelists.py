@@ -46,6 +46,7 @@ def parse_name_list(raw: str, *, limit: int = MAX_NAMES) -> NameList:
     result = NameList()
     seen: set[str] = set()
     invalid_seen: set[str] = set()
+    pairs_seen: set[tuple[str, str]] = set()  # a list's `in` made 50 names cost 50 x 50
     for item in items:
         if not item.strip():
             continue
@@ -56,7 +57,8 @@ def parse_name_list(raw: str, *, limit: int = MAX_NAMES) -> NameList:
                 invalid_seen.add(item)
                 result.invalid.append((item, str(error)))
             continue
-        if item != name and (item, name) not in result.normalized:
+        if item != name and (item, name) not in pairs_seen:
+            pairs_seen.add((item, name))
             result.normalized.append((item, name))
         if name not in seen:
             seen.add(name)
