@@ -65,8 +65,8 @@ request per name)</td></tr>
   credentials: 'omit',
   headers: {{ 'Api-User-Agent': 'MyGadget/1.0 (https://meta.wikimedia.org/wiki/User:Me)' }}
 }})
-  .then((r) =&gt; r.ok ? r.json() : null)
-  .then((status) =&gt; {{
+  .then(function (r) {{ return r.ok ? r.json() : null; }})
+  .then(function (status) {{
     if (status &amp;&amp; status.has_active_tracking) {{ /* show something */ }}
   }});</pre>
 <p>Every answer carries CORS headers (<code>Access-Control-Allow-Origin: *</code>, never
