@@ -157,7 +157,7 @@ class ParticipantsKnowledge:
     async def _build(self, options: FetchOptions) -> Outcome:
         """Read the course list, each current course's details and roster; store the index."""
         started = self._clock()
-        previous = self._known
+        previous = await self._previous()
         listing = await self._course_list()
         rows = [row for row in listing["courses"] if (_seconds(row[2]) or 0) >= started]
         details = await self._details([row[0] for row in rows])
@@ -194,6 +194,14 @@ class ParticipantsKnowledge:
             "participants": len(index.people), "bytes": len(blob), "rosters_failed": failed,
             "listed": listing.get("listed"), "skipped": listing.get("skipped"),
         })  # fmt: skip
+
+    async def _previous(self) -> Known | None:
+        """What the last build knew (its rosters' ETags and people), even when another
+        worker made it: this worker may never have decoded it."""
+        (pointer,) = await self._upstream.cache.peek_many(self.kind, [IDENT])
+        if pointer is None or pointer.is_negative:
+            return self._known
+        return await self._decode(pointer.data)
 
     async def _course_list(self) -> dict[str, Any]:
         upstream = self._upstream

@@ -186,10 +186,50 @@ async def test_a_bad_list_later_keeps_what_was_known(
         response = await http.get("/api/participants",
                                   params={"usernames": f"{d.ADA}|{d.ZOE}"})  # fmt: skip
         assert response.status_code == 200
-        assert "stale" in response.headers["cache-status"] or "fwd" in response.headers[
-            "cache-status"]  # fmt: skip
+        # The list is kept (stale-if-error) and the knowledge rebuilt from it with the
+        # rosters read afresh: the same people, a newer `as_of`, never an empty answer.
         assert response.json()["participants"] == before["participants"]
-        assert fake.counts["all_courses"] >= 1
+        assert response.json()["as_of"] > before["as_of"]
+        assert fake.counts["all_courses"] >= 1 and fake.counts["users"] > 0
+        health = (await http.get("/health")).json()
+        assert health["upstream"]["endpoints"]["all_courses"]["status"] == "down"
+
+
+async def test_a_refresh_whose_every_roster_fails_keeps_the_knowledge(
+    make_app, fake: FakeDashboard
+) -> None:
+    app = make_app("redis", refresh_attempts=1)
+    async with httpx.AsyncClient(base_url=app.base_url, timeout=30) as http:
+        before = await participants(http, PEOPLE)
+        fake.fail_mode, fake.fail_endpoints = "500", {"users"}
+        app.clock.advance(3600 + DAY + 1)  # past stale-while-revalidate: a foreground build
+        response = await http.get("/api/participants", params={"usernames": "|".join(PEOPLE)})
+        assert response.status_code == 200
+        assert response.headers["cache-status"].endswith("detail=stale-if-error")
+        assert response.json() == before  # the previous knowledge, `as_of` and all
+        assert fake.counts["users"] > 0
+
+
+async def test_a_refresh_by_another_worker_revalidates_the_rosters_it_did_not_read(
+    make_app, fake: FakeDashboard
+) -> None:
+    """The second worker never decoded the knowledge, yet its rebuild sends each roster's
+    ETag from it and keeps the people of every roster that answers 304."""
+    prefix = f"test-revalidate-{id(fake)}:"
+    one = make_app("redis", redis_key_prefix=prefix)
+    two = make_app("redis", redis_key_prefix=prefix)
+    async with httpx.AsyncClient(timeout=30) as http:
+        names = {"usernames": "|".join(PEOPLE)}
+        before = (await http.get(f"{one.base_url}/api/participants", params=names)).json()
+        fake.reset()
+        # Past stale-while-revalidate: the second worker rebuilds in the foreground.
+        two.clock.advance(3600 + DAY + 1)
+        after = (await http.get(f"{two.base_url}/api/participants", params=names)).json()
+    rosters = fake.requests_for("users")
+    assert rosters and all("if-none-match" in r.headers for r in rosters)
+    assert fake.not_modified_by_endpoint["users"] == len(rosters)
+    assert after["participants"] == before["participants"]
+    assert after["as_of"] > before["as_of"]
 
 
 async def test_two_workers_build_the_knowledge_once(

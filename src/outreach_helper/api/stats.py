@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import orjson
@@ -63,11 +64,7 @@ def _send(request: Request, body: bytes, media_type: str, started: float) -> Res
     responses=BAD_RANGE,
 )
 async def stats_json(request: Request, range: str = RANGE) -> Response:  # noqa: A002
-    started = time.perf_counter()
-    stats = await _read(request, range)
-    if isinstance(stats, Response):
-        return stats
-    return _send(request, orjson.dumps(stats), "application/json", started)
+    return await _answer(request, range, orjson.dumps, "application/json")
 
 
 @router.get(
@@ -78,8 +75,17 @@ async def stats_json(request: Request, range: str = RANGE) -> Response:  # noqa:
     responses=BAD_RANGE,
 )
 async def stats_page(request: Request, range: str = RANGE) -> Response:  # noqa: A002
+    return await _answer(
+        request, range, lambda stats: page.render(stats, version=__version__), "text/html"
+    )
+
+
+async def _answer(
+    request: Request, range_name: str, body: Callable[[dict], bytes], media_type: str
+) -> Response:
+    """The history for `range_name` as `body` makes it, or the bad range's 400."""
     started = time.perf_counter()
-    stats = await _read(request, range)
+    stats = await _read(request, range_name)
     if isinstance(stats, Response):
         return stats
-    return _send(request, page.render(stats, version=__version__), "text/html", started)
+    return _send(request, body(stats), media_type, started)
