@@ -23,7 +23,8 @@ from tests.servers import RedisServer, free_port
 ROOT = Path(__file__).resolve().parents[1]
 _TASKS = re.compile(r'^outreach_helper_asyncio_tasks\{worker="(\d+)"\} ([0-9.e+]+)$', re.M)
 _UPSTREAM = re.compile(
-    r'^outreach_helper_upstream_requests_total\{endpoint="([^"]+)",outcome="([^"]+)"\} '
+    r'^outreach_helper_upstream_requests_total\{dashboard="[^"]+",endpoint="([^"]+)",'
+    r'outcome="([^"]+)"\} '
     r"([0-9.e+]+)$",
     re.M,
 )

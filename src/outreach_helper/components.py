@@ -20,6 +20,7 @@ from outreach_helper.cache.memory import MemoryStore
 from outreach_helper.cache.redis_store import RedisStore
 from outreach_helper.cache.store import Store
 from outreach_helper.cache.tier import TieredStore
+from outreach_helper.combined import Services
 from outreach_helper.dashboard.client import DashboardClient
 from outreach_helper.dashboard.reports import UpstreamReports
 from outreach_helper.service import HelperService
@@ -113,7 +114,7 @@ class Components:
     settings: Settings
     store: Store
     upstreams: Upstreams
-    service: HelperService
+    services: Services
     recorder: Recorder
 
     @classmethod
@@ -141,8 +142,16 @@ class Components:
             for config in settings.dashboard_configs
         ])  # fmt: skip
         recorder.sample_gauges(lambda: knowledge_gauges(upstreams, clock()))
-        service = HelperService(settings, upstreams.default, clock=clock)
-        return cls(settings, store, upstreams, service, recorder)
+        services = Services(
+            [HelperService(settings, upstream, clock=clock) for upstream in upstreams],
+            clock=clock,
+        )
+        return cls(settings, store, upstreams, services, recorder)
+
+    @property
+    def service(self) -> HelperService:
+        """The default dashboard's service."""
+        return self.services.default
 
     @property
     def client(self) -> DashboardClient:

@@ -6,6 +6,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
 import structlog
@@ -14,6 +15,7 @@ from fastapi import FastAPI
 from outreach_helper import __version__
 from outreach_helper.api import courses, health, home, participants, stats, users
 from outreach_helper.api.cors import GadgetCORS
+from outreach_helper.api.deps import name_the_dashboards
 from outreach_helper.api.errors import install_error_handlers
 from outreach_helper.api.gadget import router as gadget_router
 from outreach_helper.api.head import HeadAsGet
@@ -61,7 +63,8 @@ def create_app(
         app.state.settings = settings
         app.state.store = parts.store
         app.state.upstreams = parts.upstreams
-        app.state.service = parts.service
+        app.state.services = parts.services
+        app.state.service = parts.service  # the default dashboard's
         app.state.home_page = home_page(settings.source_url)
         recorder = parts.recorder
         recorder.sample_state(lambda: worst_upstream_state(parts.upstreams))
@@ -86,6 +89,15 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    openapi = app.openapi
+
+    def document() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            names = [config.name for config in settings.dashboard_configs]
+            app.openapi_schema = name_the_dashboards(openapi(), names)
+        return app.openapi_schema
+
+    app.openapi = document  # type: ignore[method-assign]
     # Outermost last: CORS headers go on everything, HEAD answers included; oversized
     # requests are refused before anything but the access log sees them.
     app.add_middleware(HeadAsGet)

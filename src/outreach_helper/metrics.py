@@ -48,16 +48,22 @@ def cache_lookup(kind: str, state: str) -> Any:
 coalesced_waiters = Counter(
     f"{PREFIX}_coalesced_waiters", "Lookups that joined a fetch already under way", ["kind"]
 )
+# Upstream figures are per dashboard (`DASHBOARDS`): one dashboard's trouble is its own.
 upstream_requests = Counter(
-    f"{PREFIX}_upstream_requests", "Requests to the Dashboard by outcome", ["endpoint", "outcome"]
+    f"{PREFIX}_upstream_requests",
+    "Requests to a Dashboard by outcome",
+    ["dashboard", "endpoint", "outcome"],
 )
 upstream_seconds = Histogram(
-    f"{PREFIX}_upstream_seconds", "Dashboard response time", ["endpoint"], buckets=SECONDS
+    f"{PREFIX}_upstream_seconds",
+    "Dashboard response time",
+    ["dashboard", "endpoint"],
+    buckets=SECONDS,
 )
 breaker_open = Gauge(
     f"{PREFIX}_breaker_open",
     "1 while the circuit breaker of a Dashboard endpoint is open (half-open counts as open)",
-    ["endpoint"],
+    ["dashboard", "endpoint"],
     multiprocess_mode="max",
 )
 redis_errors = Counter(f"{PREFIX}_redis_errors", "Redis commands that failed or timed out")

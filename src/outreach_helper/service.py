@@ -19,7 +19,6 @@ from typing import Any
 from outreach_helper.cache.engine import CacheState, Kind, Lookup
 from outreach_helper.cache.entry import Entry
 from outreach_helper.dashboard.outcomes import FetchOptions, Found, NotFound, Outcome, UpstreamError
-from outreach_helper.dashboard.urls import encode_segment
 from outreach_helper.domain.identity import (
     Verdict,
     confirmation_order,
@@ -34,6 +33,7 @@ from outreach_helper.rendering import Body, RenderMemo, render
 from outreach_helper.settings import Settings
 from outreach_helper.upstreams import Upstream
 from outreach_helper.views import (
+    Site,
     active_slugs,
     active_staff_view,
     batch_view,
@@ -93,8 +93,10 @@ def _names_verdict(username: str, lookup: Lookup) -> Verdict:
 class NotFoundError(Exception):
     """The Dashboard does not know this user or course (or it is private)."""
 
-    def __init__(self, what: str, name: str, *, retry_in: float = 0.0):
-        super().__init__(f"{what} {name!r} is not on the Outreach Dashboard (or is private)")
+    def __init__(
+        self, what: str, name: str, *, retry_in: float = 0.0, where: str = "Outreach Dashboard"
+    ):
+        super().__init__(f"{what} {name!r} is not on the {where} (or is private)")
         self.what = what
         # Seconds until the remembered 404 expires (how long a browser may cache it).
         self.retry_in = retry_in
@@ -166,7 +168,8 @@ class HelperService:
         cache = self._cache = upstream.cache
         self._client = upstream.client
         self._clock = clock
-        self._base_url = upstream.config.base_url
+        self.site = Site(upstream.name, upstream.config.base_url, upstream.config.string_prefix)
+        self.label = upstream.config.label
         self._not_found_ttl = settings.not_found_cache_ttl
         self._grace = Grace(settings.stale_while_revalidate_ttl, settings.stale_if_error_ttl)
         # Single answers and batches apart, so many distinct batches cannot push out the
@@ -180,6 +183,10 @@ class HelperService:
         self.course_kind = upstream.kinds.course
         self.roster_kind = upstream.kinds.roster
 
+    @property
+    def name(self) -> str:
+        return self.upstream.name
+
     # --- answers ------------------------------------------------------------------------
 
     async def user(self, username: str, *, enrich: bool = False) -> Answer:
@@ -190,7 +197,7 @@ class HelperService:
         self._add(sources, self.user_kind, username, lookup)
         if not enrich:
             return self._answer(("user", username), sources, lambda now: (
-                user_view(username, lookup.data, now), None
+                user_view(username, lookup.data, now, self.site), None
             ))  # fmt: skip
         slugs = distinct_slugs(lookup.data)
         details = await self._parts(self.course_kind, slugs, sources)
@@ -198,7 +205,7 @@ class HelperService:
 
         def view(now: datetime) -> tuple[Any, datetime | None]:
             enrichments = {slug: (details.get(slug), rosters.get(slug)) for slug in slugs}
-            body = user_view(username, lookup.data, now, enrichments)
+            body = user_view(username, lookup.data, now, self.site, enrichments)
             return body, next_change(details.values(), now)
 
         return self._answer(("user+enrich", username), sources, view)
@@ -228,7 +235,7 @@ class HelperService:
         active = self._active(username, lookup.data, details, window, sources)
         rosters = await self._parts(self.roster_kind, active, sources)
         return self._answer(("active-staff", window, username), sources, lambda now: (
-            active_staff_view(username, lookup.data, details, rosters, window, now),
+            active_staff_view(username, lookup.data, details, rosters, window, now, self.site),
             next_change(details.values(), now, (window,)),
         ))  # fmt: skip
 
@@ -239,9 +246,8 @@ class HelperService:
         lookup = await self._course(school, title)
         sources = Sources()
         self._add(sources, self.course_kind, key, lookup)
-        url = f"{self._base_url}/courses/{encode_segment(school)}/{encode_segment(title)}"
         return self._answer(("course", key), sources, lambda now: (
-            course_view(lookup.data, now, url), next_change([lookup.data], now)
+            course_view(lookup.data, now, self.site, key), next_change([lookup.data], now)
         ))  # fmt: skip
 
     async def roster(self, school: str, title: str) -> Answer:
@@ -251,8 +257,11 @@ class HelperService:
         lookup = await self._roster(school, title)
         sources = Sources()
         self._add(sources, self.roster_kind, key, lookup)
+        # The course's details say in which words its roles are named (cached a day, and
+        # read anyway by the gadget's enriched answers); unreadable, the dashboard's own.
+        details = (await self._parts(self.course_kind, [key], sources)).get(key)
         return self._answer(("roster", key), sources, lambda now: (
-            roster_view(key, lookup.data), None
+            roster_view(key, lookup.data, details, self.site), None
         ))  # fmt: skip
 
     async def statuses(self, names: NameList) -> Answer:
@@ -388,7 +397,7 @@ class HelperService:
         if _unconfirmed(lookup):
             lookup = await self._reconfirm(username)
         if not lookup.found:
-            raise NotFoundError("user", username, retry_in=self._retry_in(lookup))
+            raise NotFoundError("user", username, retry_in=self._retry_in(lookup), where=self.label)
         return lookup
 
     async def _reconfirm(self, username: str) -> Lookup:
@@ -411,7 +420,7 @@ class HelperService:
         key = course_key(school, title)
         lookup = await self._cache.get(kind, key, self._course_fetch(kind, school, title))
         if not lookup.found:
-            raise NotFoundError("course", key, retry_in=self._retry_in(lookup))
+            raise NotFoundError("course", key, retry_in=self._retry_in(lookup), where=self.label)
         return lookup
 
     async def _parts(self, kind: Kind, slugs: list[str], sources: Sources) -> dict[str, Any]:
@@ -452,7 +461,7 @@ class HelperService:
         if isinstance(result, UpstreamError):
             return result.status, (result.title, result.detail)
         if not result.found:
-            return 404, ("Not found", str(NotFoundError("user", name)))
+            return 404, ("Not found", str(NotFoundError("user", name, where=self.label)))
         return 200, status_view(name, result.data, details, now)
 
     def _active(

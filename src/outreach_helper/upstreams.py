@@ -38,10 +38,12 @@ BARE_NAMESPACE = "outreach"
 class UnknownDashboard(LookupError):
     """`dashboard=` names no configured dashboard."""
 
-    def __init__(self, name: str, configured: list[str]):
+    def __init__(self, name: str, configured: list[str], *, why: str = "unknown dashboard"):
         self.name = name
         self.configured = configured
-        super().__init__(f"unknown dashboard {name!r}; configured: {', '.join(configured)}")
+        super().__init__(
+            f"dashboard={name}: {why}; the configured dashboards are {', '.join(configured)}"
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,14 +7,23 @@ time, from the stored dates; they are never stored.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from outreach_helper.dashboard.urls import encode_segment
 from outreach_helper.domain.counts import human_count, parse_count
 from outreach_helper.domain.namelists import NameList
 from outreach_helper.domain.participation import Index, participation
-from outreach_helper.domain.roles import canonical_label, role_name, summarize_roles
+from outreach_helper.domain.roles import (
+    canonical_label,
+    known_prefix,
+    role_code,
+    role_name,
+    summarize_roles,
+)
 from outreach_helper.domain.rosters import sort_usernames, split_roster, staff_usernames
+from outreach_helper.domain.slugs import InvalidSlug, split_course_slug
 from outreach_helper.domain.windows import has_ended, next_boundary, within_window
 
 DATE_FIELDS = ("start", "end", "timeline_start", "timeline_end")
@@ -23,6 +32,32 @@ DATE_FIELDS = ("start", "end", "timeline_start", "timeline_end")
 HUMAN_COUNT_FIELDS = ("edit_count", "word_count", "references_count", "view_count")
 # The two windows a course has: "tracking" counts contributions, "event" is the event itself.
 WINDOW_FIELDS = {"tracking": ("start", "end"), "event": ("timeline_start", "timeline_end")}
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """The dashboard an answer's courses come from: the name and the links every course
+    object carries, and the words (`string_prefix`) of a course whose own are not known."""
+
+    name: str
+    base_url: str
+    string_prefix: str
+
+    def course_url(self, slug: str) -> str | None:
+        """The course's page on its Dashboard; None for a slug that cannot be a course's."""
+        try:
+            school, title = split_course_slug(slug)
+        except InvalidSlug:
+            return None
+        return f"{self.base_url}/courses/{encode_segment(school)}/{encode_segment(title)}"
+
+    def user_url(self, username: str) -> str:
+        return f"{self.base_url}/users/{encode_segment(username)}"
+
+    def mark(self, course: dict[str, Any], slug: str) -> None:
+        """Add `dashboard` and `dashboard_url` to a course object."""
+        course["dashboard"] = self.name
+        course["dashboard_url"] = self.course_url(slug)
 
 
 def activity(course: dict[str, Any], now: datetime) -> dict[str, bool | None]:
@@ -73,17 +108,25 @@ def user_view(
     username: str,
     record: dict[str, Any],
     now: datetime,
+    site: Site,
     enrichments: dict[str, tuple[dict[str, Any] | None, list[dict[str, Any]] | None]] | None = None,
 ) -> dict[str, Any]:
     """The user answer; with `enrichments` (slug -> (course, roster)) each course gains
-    its dates, activity and staff."""
+    its dates, activity and staff. Each course names its dashboard, and the user's role
+    in the course's own words (its `string_prefix`, known from its details)."""
     courses = []
     for enrollment in record["courses"]:
         course = dict(enrollment)
+        slug = enrollment.get("course_slug") or ""
         course["user_role"] = canonical_label(enrollment.get("user_role"))
+        details = None
         if enrichments is not None:
-            details, roster = enrichments.get(enrollment.get("course_slug") or "", (None, None))
+            details, roster = enrichments.get(slug, (None, None))
             course.update(enrichment(details, roster, now))
+        prefix = known_prefix((details or {}).get("string_prefix"), site.string_prefix)
+        course["string_prefix"] = prefix
+        course["role_name"] = role_name(role_code(enrollment.get("user_role")), prefix)
+        site.mark(course, slug)
         courses.append(course)
     is_instructor, is_student = summarize_roles(c.get("user_role") for c in record["courses"])
     return {
@@ -92,10 +135,12 @@ def user_view(
         "is_instructor": is_instructor,
         "is_student": is_student,
         "max_project": record.get("max_project"),
+        "dashboards": [site.name],
+        "dashboard_urls": {site.name: site.base_url},
     }
 
 
-def course_view(record: dict[str, Any], now: datetime, dashboard_url: str) -> dict[str, Any]:
+def course_view(record: dict[str, Any], now: datetime, site: Site, slug: str) -> dict[str, Any]:
     """Trimmed course details plus `ended`, activity and a link to the course's Dashboard
     page. `ended` is computed now: stored as rendered, it would stay false for the day
     the details are cached after the course ended."""
@@ -106,28 +151,34 @@ def course_view(record: dict[str, Any], now: datetime, dashboard_url: str) -> di
         body[name] = text
         body[f"{name}_approx"] = parse_count(text)
     body.update(activity(record, now))
-    body["dashboard_url"] = dashboard_url
+    site.mark(body, slug)
     return body
 
 
-def roster_row_view(row: dict[str, Any]) -> dict[str, Any]:
+def roster_row_view(row: dict[str, Any], prefix: str) -> dict[str, Any]:
     code = row.get("role") or 0
     return {
         "username": row["username"],
         "role": code,
-        "role_name": role_name(code),
+        "role_name": role_name(code, prefix),
         "role_description": row.get("role_description"),
         "enrolled_at": row.get("enrolled_at"),
     }
 
 
-def roster_view(slug: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """The roster split into facilitators (role >= 1) and participants, one row a person."""
+def roster_view(
+    slug: str, rows: list[dict[str, Any]], details: dict[str, Any] | None, site: Site
+) -> dict[str, Any]:
+    """The roster split into facilitators (role >= 1) and participants, one row a person,
+    roles named in the course's words (from its details when they could be read)."""
     facilitators, participants = split_roster(rows)
+    prefix = known_prefix((details or {}).get("string_prefix"), site.string_prefix)
     return {
         "course_slug": slug,
-        "facilitators": [roster_row_view(row) for row in facilitators],
-        "participants": [roster_row_view(row) for row in participants],
+        "dashboard": site.name,
+        "string_prefix": prefix,
+        "facilitators": [roster_row_view(row, prefix) for row in facilitators],
+        "participants": [roster_row_view(row, prefix) for row in participants],
     }
 
 
@@ -188,6 +239,7 @@ def active_staff_view(
     rosters: dict[str, list[dict[str, Any]] | None],
     window: str,
     now: datetime,
+    site: Site,
 ) -> dict[str, Any]:
     """Staff of the user's courses active in `window`; a roster that could not be read
     gives an empty staff list (the course is still listed)."""
@@ -199,13 +251,13 @@ def active_staff_view(
         roster = rosters.get(slug)
         staff = staff_usernames(roster) if roster is not None else []
         everyone.update(staff)
-        courses.append(
-            {
-                "course_slug": slug,
-                "course_title": course.get("title") or titles.get(slug),
-                "staff": staff,
-            }
-        )
+        item = {
+            "course_slug": slug,
+            "course_title": course.get("title") or titles.get(slug),
+            "staff": staff,
+        }
+        site.mark(item, slug)
+        courses.append(item)
     return {
         "username": username,
         "window": window,

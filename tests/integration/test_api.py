@@ -34,15 +34,26 @@ async def test_user_answer_has_the_seed_shape(client: httpx.AsyncClient) -> None
     response = await client.get("/api/users/Ada_Example")
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
-    body = UserAnswer.model_validate(response.json()).model_dump()
+    body = UserAnswer.model_validate(response.json()).model_dump(exclude_unset=True)
     assert body["username"] == "Ada Example"
     assert body["is_instructor"] is True and body["is_student"] is True
     assert body["max_project"] == "wikidata"
     assert [c["course_slug"] for c in body["courses"]] == [d.SLUG_ACTIVE, d.SLUG_TRACKING]
     first = response.json()["courses"][0]
     assert set(first) == {"course_id", "course_title", "course_school", "course_term",
-                          "user_count", "user_role", "course_slug"}  # fmt: skip
+                          "user_count", "user_role", "course_slug", "string_prefix",
+                          "role_name", "dashboard", "dashboard_url"}  # fmt: skip
     assert first["course_id"] == 512334 and first["user_role"] == "Instructor"
+    # The Outreach Dashboard's own words for an editathon's roles (courses_generic).
+    assert (first["string_prefix"], first["role_name"]) == ("courses_generic", "Facilitator")
+    school, title = d.SLUG_ACTIVE.split("/")
+    assert first["dashboard"] == "outreach"
+    # the fake Dashboard's base URL, then the course's two segments as the Dashboard routes them
+    assert first["dashboard_url"].startswith("http://127.0.0.1:")
+    assert first["dashboard_url"].endswith(
+        f"/courses/{quote(school, safe='')}/{quote(title, safe='')}"
+    )
+    assert body["dashboards"] == ["outreach"] and set(body["dashboard_urls"]) == {"outreach"}
 
 
 async def test_student_only_and_no_courses(client: httpx.AsyncClient) -> None:
@@ -140,7 +151,7 @@ async def test_username_cannot_change_the_upstream_request(
 async def test_enrich_adds_dates_activity_and_staff(client: httpx.AsyncClient) -> None:
     response = await client.get("/api/users/Ada_Example", params={"enrich": "true"})
     assert response.status_code == 200
-    body = UserAnswer.model_validate(response.json()).model_dump()
+    body = UserAnswer.model_validate(response.json()).model_dump(exclude_unset=True)
     active, tracking = body["courses"]
     assert (active["active"], active["active_event"]) == (True, True)
     assert active["staff"] == ["Ada Example", "Chidi Sample"]
@@ -232,9 +243,12 @@ async def test_unknown_and_private_courses_are_404(
 async def test_roster_is_split_and_deduplicated(client: httpx.AsyncClient) -> None:
     response = await client.get(course_url(d.SLUG_ACTIVE, "/users"))
     assert response.status_code == 200
-    body = RosterAnswer.model_validate(response.json()).model_dump()
+    body = RosterAnswer.model_validate(response.json()).model_dump(exclude_unset=True)
     assert [m["username"] for m in body["facilitators"]] == ["Ada Example", "Chidi Sample"]
-    assert [m["role_name"] for m in body["facilitators"]] == ["Instructor", "Campus Volunteer"]
+    # In the course's words (an editathon: courses_generic), as the Dashboard names them.
+    assert [m["role_name"] for m in body["facilitators"]] == ["Facilitator", "Campus Volunteer"]
+    assert {m["role_name"] for m in body["participants"]} == {"Editor"}
+    assert (body["dashboard"], body["string_prefix"]) == ("outreach", "courses_generic")
     assert [m["username"] for m in body["participants"]] == [
         "Ngozi Placeholder", "O'Brien Test", "Zoë Müller",
     ]  # fmt: skip

@@ -129,12 +129,19 @@ async def test_the_genuine_users_answers_are_unchanged(
     """Asking for the impostor first changes nothing for the enrolled user."""
     assert (await client.get(path("Ngozi placeholder"))).status_code == 404
     body = (await client.get(path(d.NGOZI))).json()
+    added = ("string_prefix", "role_name", "dashboard", "dashboard_url")
+    assert [{k: v for k, v in c.items() if k not in added} for c in body["courses"]] == (
+        fake.dataset.details_for(d.NGOZI)
+    )
+    assert [(c["role_name"], c["dashboard"]) for c in body["courses"]] == [("Editor", "outreach")]
     assert body == {
         "username": d.NGOZI,
-        "courses": fake.dataset.details_for(d.NGOZI),
+        "courses": body["courses"],
         "is_instructor": False,
         "is_student": True,
         "max_project": fake.dataset.users[d.NGOZI]["max_project"],
+        "dashboards": ["outreach"],
+        "dashboard_urls": {"outreach": fake.base_url},
     }
     status = (await client.get(path(d.NGOZI, "/status"))).json()
     assert status["course_count"] == 1 and status["has_active_event"]
@@ -273,8 +280,10 @@ async def test_outreach_role_labels_are_recognised_and_named_one_way(
     assert [c["user_role"] for c in body["courses"]] == ["Student", "Instructor"]
     assert (body["is_instructor"], body["is_student"]) == (True, True)
     roster = (await client.get(f"/api/courses/{d.SLUG_ACTIVE}/users")).json()
-    assert {m["role_name"] for m in roster["facilitators"]} == {"Instructor", "Campus Volunteer"}
-    assert {m["role_name"] for m in roster["participants"]} == {"Student"}
+    # A roster names roles in the course's own words (an editathon: courses_generic).
+    assert {m["role_name"] for m in roster["facilitators"]} == {"Facilitator", "Campus Volunteer"}
+    assert {m["role_name"] for m in roster["participants"]} == {"Editor"}
+    assert [c["role_name"] for c in body["courses"]] == ["Editor", "Facilitator"]
 
 
 async def test_editor_alone_is_a_participant(

@@ -29,7 +29,7 @@ async def participants(http: httpx.AsyncClient, names: list[str], **headers: str
     response = await http.get("/api/participants", params={"usernames": "|".join(names)},
                               headers=headers)  # fmt: skip
     assert response.status_code == 200, response.text
-    return ParticipantsAnswer.model_validate(response.json()).model_dump()
+    return ParticipantsAnswer.model_validate(response.json()).model_dump(exclude_unset=True)
 
 
 def current_courses(fake: FakeDashboard, now: float, lookahead: float) -> list[dict]:

@@ -15,13 +15,22 @@ from tests.fakedash.server import ENDPOINTS, FakeDashboard
 async def status_of(client: httpx.AsyncClient, username: str) -> dict:
     response = await client.get(f"/api/users/{quote(username)}/status")
     assert response.status_code == 200, response.text
-    return StatusAnswer.model_validate(response.json()).model_dump()
+    return StatusAnswer.model_validate(response.json()).model_dump(exclude_unset=True)
 
 
 async def staff_of(client: httpx.AsyncClient, username: str, query: str = "") -> dict:
     response = await client.get(f"/api/users/{quote(username)}/active-staff{query}")
     assert response.status_code == 200, response.text
-    return ActiveStaffAnswer.model_validate(response.json()).model_dump()
+    body = ActiveStaffAnswer.model_validate(response.json()).model_dump(exclude_unset=True)
+    # Every course names its dashboard and links to its page there; the tests below
+    # compare the rest.
+    for course in body["courses"]:
+        assert course.pop("dashboard") == "outreach"
+        school, title = course["course_slug"].split("/")
+        assert course.pop("dashboard_url").endswith(
+            f"/courses/{quote(school, safe='')}/{quote(title, safe='')}"
+        )
+    return body
 
 
 # --- status --------------------------------------------------------------------------

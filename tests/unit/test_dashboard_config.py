@@ -37,6 +37,7 @@ def test_outreach_base_url_is_honoured() -> None:
         ("x=http://dash.example.org", "must be https://"),
         ("x=https://dash.example.org/?a=1", "scheme://host"),
         ("x=ftp://127.0.0.1", "must be https://"),
+        ("outreach,all=https://dash.example.org", "'all' is reserved"),
     ],
 )
 def test_unusable_entries_are_refused_with_their_reason(raw: str, says: str) -> None:
@@ -49,3 +50,16 @@ def test_settings_refuse_to_start_on_a_bad_value() -> None:
     with pytest.raises(ValidationError, match="is not a preset"):
         Settings(_env_file=None, dashboards="outreach,nope")
     assert [c.name for c in Settings(_env_file=None).dashboard_configs] == ["outreach"]
+
+
+def test_labels_and_default_words_of_each_dashboard() -> None:
+    outreach, wikiedu, mirror, other = parse_dashboards(
+        "outreach,wikiedu,mirror=https://dashboard.wikiedu.org,other=https://d.example.org",
+        outreach_base_url=OUTREACH,
+    )
+    assert (outreach.label, wikiedu.label) == ("Outreach Dashboard", "Wiki Education Dashboard")
+    assert other.label == "other dashboard"
+    # Rails' Features.default_course_string_prefix: ClassroomProgramCourse on Wiki Education.
+    assert [c.string_prefix for c in (outreach, wikiedu, mirror, other)] == [
+        "courses_generic", "courses", "courses", "courses_generic",
+    ]  # fmt: skip

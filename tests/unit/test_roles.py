@@ -3,12 +3,15 @@ import pytest
 from outreach_helper.domain import roles
 from outreach_helper.domain.roles import (
     CAMPUS_VOLUNTEER,
+    CLASSROOM,
+    GENERIC,
     INSTRUCTOR,
     ONLINE_VOLUNTEER,
     STUDENT,
     WIKI_ED_STAFF,
     canonical_label,
     is_staff,
+    known_prefix,
     role_code,
     role_name,
     summarize_roles,
@@ -83,6 +86,36 @@ def test_role_code_non_text_is_student(label: object) -> None:
 )
 def test_role_name(code: int, expected: str) -> None:
     assert role_name(code) == expected
+    assert role_name(code, CLASSROOM) == expected
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        (0, "Editor"),
+        (1, "Facilitator"),
+        # Roles 2 to 4 have one name on every course type (CoursesUsers::ROLE_NAMES).
+        (2, "Campus Volunteer"),
+        (3, "Online Volunteer"),
+        (4, "Wiki Education Staff"),
+        (7, "Staff"),
+        (-1, "Student"),
+    ],
+)
+def test_role_name_in_generic_words(code: int, expected: str) -> None:
+    assert role_name(code, GENERIC) == expected
+
+
+@pytest.mark.parametrize(
+    ("prefix", "expected"),
+    [("courses", "courses"), ("courses_generic", "courses_generic"), (None, "courses"),
+     ("articles", "courses"), (3, "courses"), ("", "courses")],
+)  # fmt: skip
+def test_known_prefix_falls_back_to_the_dashboards_own(prefix: object, expected: str) -> None:
+    assert known_prefix(prefix, CLASSROOM) == expected
+    assert known_prefix(prefix, GENERIC) == (
+        expected if prefix in (CLASSROOM, GENERIC) else GENERIC
+    )
 
 
 @pytest.mark.parametrize(

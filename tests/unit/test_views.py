@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from outreach_helper.domain.namelists import NameList
 from outreach_helper.views import (
+    Site,
     active_slugs,
     active_staff_view,
     batch_view,
@@ -17,6 +18,8 @@ from outreach_helper.views import (
 )
 
 NOW = datetime(2025, 11, 15, 12, tzinfo=UTC)
+SITE = Site("outreach", "https://outreach.example", "courses_generic")
+WIKIEDU = Site("wikiedu", "https://wikiedu.example", "courses")
 BOTH = {
     "title": "Both",
     "start": "2025-11-01T00:00:00Z",
@@ -84,22 +87,25 @@ def test_active_staff_view() -> None:
               {"username": "Pupil", "role": 0}],
         "b": [{"username": "amy", "role": 1}, {"username": "Zed", "role": 4}],
     }  # fmt: skip
-    body = active_staff_view("Ada", record("a", "b", "c"), details, rosters, "tracking", NOW)
+    body = active_staff_view("Ada", record("a", "b", "c"), details, rosters, "tracking", NOW, SITE)
+    # one-part slugs cannot be a course's page
+    site = {"dashboard": "outreach", "dashboard_url": None}
     assert body == {
         "username": "Ada",
         "window": "tracking",
         "all_staff": ["Amy", "Zed"],
         "courses": [
-            {"course_slug": "a", "course_title": "Both", "staff": ["Amy", "Zed"]},
+            {"course_slug": "a", "course_title": "Both", "staff": ["Amy", "Zed"], **site},
             # no title in the details: the enrollment's title stands in
-            {"course_slug": "b", "course_title": "t b", "staff": ["Amy", "Zed"]},
+            {"course_slug": "b", "course_title": "t b", "staff": ["Amy", "Zed"], **site},
         ],
     }
 
 
 def test_active_staff_with_an_unreadable_roster() -> None:
-    body = active_staff_view("Ada", record("a"), {"a": BOTH}, {"a": None}, "event", NOW)
-    assert body["courses"] == [{"course_slug": "a", "course_title": "Both", "staff": []}]
+    body = active_staff_view("Ada", record("a"), {"a": BOTH}, {"a": None}, "event", NOW, SITE)
+    assert body["courses"] == [{"course_slug": "a", "course_title": "Both", "staff": [],
+                                "dashboard": "outreach", "dashboard_url": None}]  # fmt: skip
     assert body["all_staff"] == [] and body["window"] == "event"
 
 
@@ -139,16 +145,16 @@ def test_ended_is_computed_when_answering_never_taken_from_the_record() -> None:
     `ended: true` and `active: false` from the moment it ends, with no refetch."""
     course = {"start": "2025-11-01T00:00:00.000Z", "end": "2025-11-15T12:00:00.000Z",
               "ended": False}  # fmt: skip
-    before = course_view(course, datetime(2025, 11, 15, 11, tzinfo=UTC), "u")
-    after = course_view(course, datetime(2025, 11, 15, 13, tzinfo=UTC), "u")
+    before = course_view(course, datetime(2025, 11, 15, 11, tzinfo=UTC), SITE, "S/T")
+    after = course_view(course, datetime(2025, 11, 15, 13, tzinfo=UTC), SITE, "S/T")
     assert (before["ended"], before["active"]) == (False, True)
     assert (after["ended"], after["active"]) == (True, False)
-    assert course_view({"end": None}, NOW, "u")["ended"] is None
+    assert course_view({"end": None}, NOW, SITE, "S/T")["ended"] is None
 
 
 def test_human_counts_are_text_with_an_approximate_number() -> None:
     body = course_view({"edit_count": "6.44K", "word_count": "2Q", "view_count": 873,
-                        "references_count": "n/a"}, NOW, "u")  # fmt: skip
+                        "references_count": "n/a"}, NOW, SITE, "S/T")  # fmt: skip
     assert (body["edit_count"], body["edit_count_approx"]) == ("6.44K", 6440)
     assert (body["word_count"], body["word_count_approx"]) == ("2Q", 2 * 10**15)
     assert (body["view_count"], body["view_count_approx"]) == ("873", 873)  # an old entry
@@ -160,6 +166,45 @@ def test_user_role_is_named_one_way() -> None:
                         {"course_slug": "b", "user_role": "Editor"},
                         {"course_slug": "c", "user_role": "Instructor"}],
             "max_project": None}  # fmt: skip
-    body = user_view("Ada", data, NOW)
+    body = user_view("Ada", data, NOW, SITE)
     assert [c["user_role"] for c in body["courses"]] == ["Instructor", "Student", "Instructor"]
     assert (body["is_instructor"], body["is_student"]) == (True, True)
+
+
+def test_each_course_names_its_dashboard_and_its_own_words() -> None:
+    """`role_name` is in the course's words: its details' `string_prefix` when the answer
+    has them, else the dashboard's own (Wiki Education: classroom words)."""
+    data = {"courses": [{"course_slug": "School/Course_1", "user_role": "Student"},
+                        {"course_slug": "School/Course_2", "user_role": "Instructor"},
+                        {"course_slug": "School/Course_3", "user_role": "Wiki Education Staff"}],
+            "max_project": None}  # fmt: skip
+    plain = user_view("Ada", data, NOW, SITE)
+    assert [c["role_name"] for c in plain["courses"]] == [
+        "Editor", "Facilitator", "Wiki Education Staff",
+    ]  # fmt: skip
+    assert {c["string_prefix"] for c in plain["courses"]} == {"courses_generic"}
+    assert plain["courses"][0]["dashboard"] == "outreach"
+    assert plain["courses"][0]["dashboard_url"] == (
+        "https://outreach.example/courses/School/Course_1"
+    )
+    assert (plain["dashboards"], plain["dashboard_urls"]) == (
+        ["outreach"], {"outreach": "https://outreach.example"},
+    )  # fmt: skip
+    classroom = {
+        "School/Course_1": ({**BOTH, "string_prefix": "courses"}, None),
+        "School/Course_2": ({**BOTH, "string_prefix": "courses_generic"}, None),
+    }
+    enriched = user_view("Ada", data, NOW, WIKIEDU, classroom)
+    assert [(c["string_prefix"], c["role_name"]) for c in enriched["courses"]] == [
+        ("courses", "Student"), ("courses_generic", "Facilitator"),
+        ("courses", "Wiki Education Staff"),  # no details: Wiki Education's own words
+    ]  # fmt: skip
+    assert enriched["courses"][2]["dashboard"] == "wikiedu"
+
+
+def test_site_links_are_encoded_like_the_dashboards_routes() -> None:
+    assert SITE.course_url("Wiki Club/Edit-a-thon?2025") == (
+        "https://outreach.example/courses/Wiki_Club/Edit-a-thon%3F2025"
+    )
+    assert SITE.course_url("no slash") is None
+    assert SITE.user_url("Zoë Müller") == "https://outreach.example/users/Zo%C3%AB%20M%C3%BCller"

@@ -7,10 +7,11 @@ sees validated, normalised input.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Path, Query, Request
 
+from outreach_helper.combined import ALL, Everywhere, Services
 from outreach_helper.domain.flags import FlagText
 from outreach_helper.domain.namelists import (
     MAX_NAMES,
@@ -23,6 +24,7 @@ from outreach_helper.domain.usernames import (
     normalize_username_cached,
 )
 from outreach_helper.service import HelperService
+from outreach_helper.upstreams import UnknownDashboard
 
 # What the OpenAPI document promises about path segments, for clients and for schemathesis:
 # every string matching these is accepted by the normalisers below (tests/unit/
@@ -41,8 +43,55 @@ PARTICIPANT_NAMES_PATTERN = rf"^{_NAME_ITEM}(\|{_NAME_ITEM}){{0,{MAX_NAMES - 1}}
 
 
 def service_of(request: Request) -> HelperService:
-    """The application's service, created once in `main.py`'s lifespan."""
+    """The default dashboard's service, created once in `main.py`'s lifespan."""
     return request.app.state.service
+
+
+# `dashboard=` is read by the endpoints themselves (its values are configured, not a
+# `Literal`), so the quick route still calls them directly; this documents it.
+def dashboard_parameter(*, everywhere: bool) -> dict[str, object]:
+    also = f" or `{ALL}` for every configured dashboard in one answer" if everywhere else ""
+    return {
+        "name": "dashboard",
+        "in": "query",
+        "required": False,
+        "description": f"Which dashboard to ask: a name from `DASHBOARDS`{also}; the "
+        "default is the first configured. An unknown name is a 400 that lists the "
+        "configured ones.",
+        "schema": {"type": "string", "pattern": r"^[a-z0-9]{1,32}$"},
+        "examples": {"one": {"value": "outreach"}, **({"all": {"value": ALL}} if everywhere
+                                                     else {})},
+    }  # fmt: skip
+
+
+def name_the_dashboards(document: dict[str, Any], names: list[str]) -> dict[str, Any]:
+    """The OpenAPI document with `dashboard=`'s values the configured names (and `all`
+    where it is allowed): they are known only once the settings are."""
+    for operation in (op for path in document.get("paths", {}).values() for op in path.values()):
+        for parameter in operation.get("parameters", ()):
+            if parameter.get("name") == "dashboard" and parameter.get("in") == "query":
+                everywhere = "all" in parameter.get("examples", {})
+                parameter["schema"] = {
+                    "type": "string",
+                    "enum": [*names, *([ALL] if everywhere else [])],
+                }
+    return document
+
+
+def service_for(request: Request, *, everywhere: bool = True) -> HelperService | Everywhere:
+    """The service `dashboard=` names (the default one without it): empty, repeated or
+    unknown is a 400 listing the configured names, as is `all` where not allowed."""
+    services: Services = request.app.state.services
+    if not request.scope.get("query_string"):
+        return services.default
+    sent = request.query_params.getlist("dashboard")
+    if not sent:
+        return services.default
+    if len(sent) > 1:
+        raise UnknownDashboard(",".join(sent), services.names, why="give dashboard= once")
+    if not sent[0]:
+        raise UnknownDashboard("", services.names, why="a dashboard's name is needed")
+    return services.pick(sent[0], everywhere=everywhere)
 
 
 def _has_encoded_separator(request: Request) -> bool:

@@ -17,6 +17,7 @@ from outreach_helper.domain.namelists import TooManyNames
 from outreach_helper.domain.slugs import InvalidSlug
 from outreach_helper.domain.usernames import InvalidUsername
 from outreach_helper.service import NotFoundError
+from outreach_helper.upstreams import UnknownDashboard
 
 log = logging.getLogger(__name__)
 PROBLEM_TYPE = "about:blank"
@@ -51,6 +52,11 @@ def problem(
 
 async def _invalid_input(_: Request, error: Exception) -> Response:
     return problem(400, str(error), title="Invalid input", cache_control=INPUT_ERROR_CACHE)
+
+
+async def _unknown_dashboard(_: Request, error: Exception) -> Response:
+    # A deployment may add a dashboard: a browser should not keep this for long.
+    return problem(400, str(error), title="Invalid input", cache_control="public, max-age=60")
 
 
 async def _invalid_query(_: Request, error: Exception) -> Response:
@@ -98,6 +104,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(InvalidUsername, _invalid_input)
     app.add_exception_handler(InvalidSlug, _invalid_input)
     app.add_exception_handler(TooManyNames, _invalid_query)
+    app.add_exception_handler(UnknownDashboard, _unknown_dashboard)
     app.add_exception_handler(NotFoundError, _not_found)
     app.add_exception_handler(UpstreamError, _upstream)
     app.add_exception_handler(RequestValidationError, _validation)

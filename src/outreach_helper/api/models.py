@@ -33,7 +33,22 @@ ENROLLMENT_EXAMPLE = {
     "user_count": 42,
     "user_role": "Instructor",
     "course_slug": SLUG_EXAMPLE,
+    "string_prefix": "courses_generic",
+    "role_name": "Facilitator",
+    "dashboard": "outreach",
+    "dashboard_url": "https://outreachdashboard.wmflabs.org/courses/"
+    "Example_Wikimedians_User_Group%2C_Lagos/Wikidata_Days_2025_%28November%29",
 }
+_PREFIX = (
+    "`courses` (Wiki Education's classroom words: Student, Instructor, Course) or "
+    "`courses_generic` (Editor, Facilitator, Program): the course's own, from its details "
+    "when the answer read them, else the dashboard's default (`courses` on Wiki Education)"
+)
+_DASHBOARD = "The name of the dashboard the course is on (`DASHBOARDS`)"
+_UNAVAILABLE = (
+    "With `dashboard=all`: the dashboards that could not be asked just now (the answer is "
+    "the others'; it is not kept by caches). Absent when every dashboard answered"
+)
 
 
 class Enrollment(Strict):
@@ -53,6 +68,15 @@ class Enrollment(Strict):
         description="`SCHOOL/TITLE_(TERM)`, the course's id on the Dashboard",
         examples=[SLUG_EXAMPLE],
     )
+    string_prefix: str = Field(description=_PREFIX, examples=["courses_generic"])
+    role_name: str = Field(
+        description="The user's role in the course's words: Editor or Student (0), "
+        "Facilitator or Instructor (1), Campus Volunteer, Online Volunteer, Wiki Education "
+        "Staff (2 to 4)",
+        examples=["Facilitator"],
+    )
+    dashboard: str = Field(description=_DASHBOARD, examples=["outreach"])
+    dashboard_url: str | None = Field(description="The course's page on its Dashboard")
 
 
 class EnrichedEnrollment(Enrollment):
@@ -82,6 +106,8 @@ class UserAnswer(Strict):
             "is_instructor": True,
             "is_student": False,
             "max_project": "wikidata",
+            "dashboards": ["outreach"],
+            "dashboard_urls": {"outreach": "https://outreachdashboard.wmflabs.org"},
         }
     )
 
@@ -95,6 +121,16 @@ class UserAnswer(Strict):
     max_project: str | None = Field(
         description="The project the user edits most, per the Dashboard", examples=["wikidata"]
     )
+    dashboards: list[str] = Field(
+        description="The dashboards that know the user (with `dashboard=all`, in configured "
+        "order; the courses follow it)",
+        examples=[["outreach"]],
+    )
+    dashboard_urls: dict[str, str] = Field(
+        description="Base URL of each of those dashboards (the user's page there is "
+        "`{url}/users/{username}`)"
+    )
+    unavailable: list[str] | None = Field(None, description=_UNAVAILABLE)
 
 
 class StatusAnswer(Strict):
@@ -137,6 +173,15 @@ class StatusAnswer(Strict):
         "gadget reads",
         ge=0,
     )
+    dashboards: list[str] | None = Field(
+        None, description="With `dashboard=all`: the dashboards that know the user"
+    )
+    by_dashboard: dict[str, StatusAnswer] | None = Field(
+        None,
+        description="With `dashboard=all`: each of those dashboards' own status (the counts "
+        "above are their sums)",
+    )
+    unavailable: list[str] | None = Field(None, description=_UNAVAILABLE)
 
 
 class ActiveCourseStaff(Strict):
@@ -146,6 +191,8 @@ class ActiveCourseStaff(Strict):
         description="Sorted unique usernames with role >= 1; empty when the roster cannot be "
         "read right now"
     )
+    dashboard: str = Field(description=_DASHBOARD, examples=["outreach"])
+    dashboard_url: str | None = Field(description="The course's page on its Dashboard")
 
 
 class ActiveStaffAnswer(Strict):
@@ -161,6 +208,9 @@ class ActiveStaffAnswer(Strict):
                     "course_slug": SLUG_EXAMPLE,
                     "course_title": "Wikidata Days 2025",
                     "staff": ["Ada Example", "Chidi Sample"],
+                    "dashboard": "outreach",
+                    "dashboard_url": "https://outreachdashboard.wmflabs.org/courses/"
+                    "Example_Wikimedians_User_Group%2C_Lagos/Wikidata_Days_2025_%28November%29",
                 }
             ],
         }
@@ -175,6 +225,10 @@ class ActiveStaffAnswer(Strict):
     courses: list[ActiveCourseStaff] = Field(
         description="The user's courses active in the window, newest enrollment first"
     )
+    dashboards: list[str] | None = Field(
+        None, description="With `dashboard=all`: the dashboards that know the user"
+    )
+    unavailable: list[str] | None = Field(None, description=_UNAVAILABLE)
 
 
 class Problem(BaseModel):
@@ -239,6 +293,7 @@ class ParticipantsAnswer(Strict):
     participants: dict[str, Participation] = Field(
         description="Normalised name -> participation; a name missing is in no current course"
     )
+    unavailable: list[str] | None = Field(None, description=_UNAVAILABLE)
 
 
 class BatchAnswer(Strict):
@@ -339,6 +394,8 @@ class CourseAnswer(Strict):
             "enroll_url": "https://outreachdashboard.wmflabs.org/courses/x/y/enroll/",
             "active": True,
             "active_event": False,
+            "string_prefix": "courses_generic",
+            "dashboard": "outreach",
             "dashboard_url": "https://outreachdashboard.wmflabs.org/courses/"
             "Example_Wikimedians_User_Group%2C_Lagos/Wikidata_Days_2025_%28November%29",
         }
@@ -380,7 +437,12 @@ class CourseAnswer(Strict):
     active_event: bool | None = Field(
         description="timeline_start <= now <= timeline_end; null when a date is unknown"
     )
-    dashboard_url: str = Field(description="The course's page on the Dashboard")
+    string_prefix: str | None = Field(
+        description="`courses` (classroom words: Student, Instructor, Course) or "
+        "`courses_generic` (Editor, Facilitator, Program), as the Dashboard sends it"
+    )
+    dashboard: str = Field(description=_DASHBOARD, examples=["outreach"])
+    dashboard_url: str | None = Field(description="The course's page on the Dashboard")
 
 
 class RosterMember(Strict):
@@ -391,8 +453,10 @@ class RosterMember(Strict):
         examples=[1],
     )
     role_name: str = Field(
-        description='The role\'s name, as `user_role` names it: "Student", "Instructor", ...',
-        examples=["Instructor"],
+        description="The role's name in the course's words (`string_prefix`): Editor or "
+        "Student (0), Facilitator or Instructor (1), Campus Volunteer, Online Volunteer, Wiki "
+        "Education Staff (2 to 4)",
+        examples=["Facilitator"],
     )
     role_description: str | None
     enrolled_at: str | None = Field(description=ISO)
@@ -404,11 +468,13 @@ class RosterAnswer(Strict):
     model_config = _examples(
         {
             "course_slug": SLUG_EXAMPLE,
+            "dashboard": "outreach",
+            "string_prefix": "courses_generic",
             "facilitators": [
                 {
                     "username": "Ada Example",
                     "role": 1,
-                    "role_name": "Instructor",
+                    "role_name": "Facilitator",
                     "role_description": None,
                     "enrolled_at": "2025-10-20T09:00:00.000Z",
                 }
@@ -417,7 +483,7 @@ class RosterAnswer(Strict):
                 {
                     "username": "Zoë Müller",
                     "role": 0,
-                    "role_name": "Student",
+                    "role_name": "Editor",
                     "role_description": None,
                     "enrolled_at": "2025-11-14T10:12:00.000Z",
                 }
@@ -426,6 +492,8 @@ class RosterAnswer(Strict):
     )
 
     course_slug: str = Field(examples=[SLUG_EXAMPLE])
+    dashboard: str = Field(description=_DASHBOARD, examples=["outreach"])
+    string_prefix: str = Field(description=_PREFIX, examples=["courses_generic"])
     facilitators: list[RosterMember] = Field(description="Everyone with role >= 1")
     participants: list[RosterMember] = Field(description="Everyone else")
 

@@ -7,7 +7,11 @@ from fastapi import APIRouter, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.responses import Response
 
-from outreach_helper.api.deps import PARTICIPANT_NAMES_PATTERN, service_of
+from outreach_helper.api.deps import (
+    PARTICIPANT_NAMES_PATTERN,
+    dashboard_parameter,
+    service_for,
+)
 from outreach_helper.api.models import ParticipantsAnswer, answer_responses
 from outreach_helper.api.respond import json_answer
 from outreach_helper.api.routing import QuickRoute
@@ -54,7 +58,7 @@ def valid_names(raw: str) -> list[str]:
         "The names that take part in a current course; any other is in none"
     ),
     summary="Which of up to 50 users are in a current course",
-    openapi_extra={"parameters": [USERNAMES_PARAMETER]},
+    openapi_extra={"parameters": [USERNAMES_PARAMETER, dashboard_parameter(everywhere=True)]},
     description="For gadgets that mark course participants on Recent changes, watchlists "
     "and histories: one request per 50 names, answered from what the service knows of the "
     "current courses and their people (refreshed every PARTICIPANTS_TTL seconds), never "
@@ -73,4 +77,4 @@ async def get_participants(request: Request) -> Response:
     if len(sent[0]) > MAX_QUERY_LENGTH:
         raise _query_error(f"at most {MAX_QUERY_LENGTH} characters", "string_too_long")
     names = valid_names(sent[0])
-    return json_answer(request, await service_of(request).participants(names))
+    return json_answer(request, await service_for(request).participants(names))

@@ -10,7 +10,8 @@ from outreach_helper.api.deps import (
     EventDatesFlag,
     UsernamePath,
     UsernamesQuery,
-    service_of,
+    dashboard_parameter,
+    service_for,
     valid_username,
 )
 from outreach_helper.api.models import (
@@ -26,13 +27,16 @@ from outreach_helper.domain.flags import parse_flag
 from outreach_helper.domain.namelists import parse_name_list
 
 router = APIRouter(route_class=QuickRoute, prefix="/api/users", tags=["users"])
+# Every user route takes `dashboard=NAME` or `dashboard=all`.
+EVERY_DASHBOARD = {"parameters": [dashboard_parameter(everywhere=True)]}
 
 
 @router.get(
     "",
+    openapi_extra=EVERY_DASHBOARD,
     response_model=BatchAnswer,
     responses=answer_responses(
-        "The status of each name; each has its own `status`", problems=(422,)
+        "The status of each name; each has its own `status`", problems=(400, 422)
     ),
     summary="Status of up to 50 users at once",
     description="For gadgets that mark course participants on Recent changes, watchlists "
@@ -42,11 +46,12 @@ router = APIRouter(route_class=QuickRoute, prefix="/api/users", tags=["users"])
 )
 async def get_users(request: Request, usernames: UsernamesQuery) -> Response:
     names = parse_name_list(usernames)
-    return json_answer(request, await service_of(request).statuses(names))
+    return json_answer(request, await service_for(request).statuses(names))
 
 
 @router.get(
     "/{username}",
+    openapi_extra=EVERY_DASHBOARD,
     response_model=UserAnswer,
     responses=answer_responses("The user's enrollments"),
     summary="A user's courses",
@@ -55,12 +60,13 @@ async def get_users(request: Request, usernames: UsernamesQuery) -> Response:
 )
 async def get_user(request: Request, username: UsernamePath, enrich: EnrichFlag = None) -> Response:
     name = valid_username(request, username)
-    answer = await service_of(request).user(name, enrich=parse_flag(enrich))
+    answer = await service_for(request).user(name, enrich=parse_flag(enrich))
     return json_answer(request, answer)
 
 
 @router.get(
     "/{username}/status",
+    openapi_extra=EVERY_DASHBOARD,
     response_model=StatusAnswer,
     responses=answer_responses("Counts of the user's courses and of the active ones"),
     summary="Whether a user has courses, and active ones",
@@ -70,11 +76,12 @@ async def get_user(request: Request, username: UsernamePath, enrich: EnrichFlag 
 )
 async def get_status(request: Request, username: UsernamePath) -> Response:
     name = valid_username(request, username)
-    return json_answer(request, await service_of(request).status(name))
+    return json_answer(request, await service_for(request).status(name))
 
 
 @router.get(
     "/{username}/active-staff",
+    openapi_extra=EVERY_DASHBOARD,
     response_model=ActiveStaffAnswer,
     responses=answer_responses("Staff of the user's active courses"),
     summary="Staff of a user's active courses",
@@ -87,4 +94,4 @@ async def get_active_staff(
 ) -> Response:
     name = valid_username(request, username)
     window = "event" if parse_flag(use_event_dates) else "tracking"
-    return json_answer(request, await service_of(request).active_staff(name, window=window))
+    return json_answer(request, await service_for(request).active_staff(name, window=window))

@@ -282,13 +282,14 @@ class DashboardClient:
         """One log line and the metrics of one upstream request; its duration."""
         seconds = time.perf_counter() - started
         state = self.breakers[endpoint].state
-        metrics.breaker_open.labels(endpoint).set(state is not CircuitState.CLOSED)
-        metrics.upstream_requests.labels(endpoint, outcome).inc()
-        metrics.upstream_seconds.labels(endpoint).observe(seconds)
+        dashboard = self.config.name
+        metrics.breaker_open.labels(dashboard, endpoint).set(state is not CircuitState.CLOSED)
+        metrics.upstream_requests.labels(dashboard, endpoint, outcome).inc()
+        metrics.upstream_seconds.labels(dashboard, endpoint).observe(seconds)
         level = log.warning if "error" in fields else log.info
         level(
             "upstream", endpoint=endpoint, outcome=outcome,
-            duration_ms=round(seconds * 1000, 1), dashboard=self.config.name, **fields,
+            duration_ms=round(seconds * 1000, 1), dashboard=dashboard, **fields,
         )  # fmt: skip
         return seconds
 

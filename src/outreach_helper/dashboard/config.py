@@ -26,12 +26,33 @@ class DashboardsError(ValueError):
     """`DASHBOARDS` cannot be used as given."""
 
 
+# What answers and messages call each preset; another dashboard is "the NAME dashboard".
+LABELS = {"outreach": "Outreach Dashboard", "wikiedu": "Wiki Education Dashboard"}
+# `dashboard=all` asks every configured dashboard, so no dashboard may be called that.
+RESERVED = frozenset({"all"})
+
+
 @dataclass(frozen=True, slots=True)
 class DashboardConfig:
     """One dashboard: its name (in `dashboard=`, keys and metrics) and base URL."""
 
     name: str
     base_url: str
+
+    @property
+    def label(self) -> str:
+        return LABELS.get(self.name, f"{self.name} dashboard")
+
+    @property
+    def string_prefix(self) -> str:
+        """The words of its default course type (Rails' Features.default_course_string_prefix:
+        ClassroomProgramCourse's `courses` on Wiki Education, BasicCourse's
+        `courses_generic` elsewhere), for courses whose own prefix is not known."""
+        wiki_ed = self.name == "wikiedu" or urlsplit(self.base_url).hostname == WIKI_ED_HOST
+        return "courses" if wiki_ed else "courses_generic"
+
+
+WIKI_ED_HOST = urlsplit(PRESETS["wikiedu"]).hostname
 
 
 def _check_url(entry: str, url: str) -> str:
@@ -74,6 +95,11 @@ def parse_dashboards(raw: str, *, outreach_base_url: str) -> tuple[DashboardConf
             raise DashboardsError(
                 f"DASHBOARDS entry {entry!r} is not a preset ({', '.join(PRESETS)}); "
                 f"give its base URL as {name}=https://...; e.g. {EXAMPLE}"
+            )
+        if name in RESERVED:
+            raise DashboardsError(
+                f"DASHBOARDS entry {entry!r}: {name!r} is reserved (dashboard={name} asks "
+                f"every dashboard); e.g. {EXAMPLE}"
             )
         if any(config.name == name for config in configs):
             raise DashboardsError(f"DASHBOARDS names {name!r} twice")

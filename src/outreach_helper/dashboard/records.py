@@ -20,6 +20,8 @@ ENROLLMENT_FIELDS = ("course_id", "course_title", "course_school", "course_term"
 COURSE_TEXT_FIELDS = (
     "title", "school", "term", "slug", "type", "subject", "description", "url",
     "start", "end", "timeline_start", "timeline_end",
+    # `courses` or `courses_generic`: the words the Dashboard uses for this course's roles
+    "string_prefix",
 )  # fmt: skip
 # `ended` is not stored: the Dashboard renders it as `end < now` at that moment
 # (course.json.jbuilder), stale as soon as it is cached; views compute it from `end`.

@@ -8,6 +8,12 @@ Volunteer, Wiki Education Staff), which user_stats.json sends on every instance
 ``CoursesUsers::ROLE_NAMES`` (app/models/course_data/courses_users.rb: "Editor" for 0,
 "Facilitator" for 1). Both are recognised; every route names roles one way, the
 ``users.role.*`` one, so a user's ``user_role`` and a roster's ``role_name`` agree.
+
+The Dashboard itself names roles 0 and 1 in the words of the course's ``string_prefix``
+(config/locales/en.yml): ``courses`` (Wiki Education's classroom courses: Student,
+Instructor, Course) or ``courses_generic`` (BasicCourse, Editathon and the other types:
+Editor, Facilitator, Program); roles 2 to 4 have one name everywhere. ``role_name(code,
+prefix)`` gives those words, which the answers' ``role_name`` fields use.
 """
 
 from __future__ import annotations
@@ -24,6 +30,9 @@ __all__ = [
     "role_code",
     "role_name",
     "canonical_label",
+    "CLASSROOM",
+    "GENERIC",
+    "known_prefix",
     "summarize_roles",
 ]
 
@@ -55,6 +64,20 @@ _NAMES_BY_CODE: dict[int, str] = {
 }
 
 
+# The two `string_prefix` values of the Dashboard's course types.
+CLASSROOM = "courses"  # ClassroomProgramCourse, LegacyCourse
+GENERIC = "courses_generic"  # BasicCourse, Editathon, FellowsCohort, VisitingScholarship, ...
+
+# courses_generic.student / .instructor (en.yml), CoursesUsers::ROLE_NAMES: the same words.
+_GENERIC_NAMES: dict[int, str] = {STUDENT: "Editor", INSTRUCTOR: "Facilitator"}
+
+
+def known_prefix(prefix: object, default: str) -> str:
+    """A course's `string_prefix` when it is one of the two, else `default` (the
+    dashboard's own: Features.default_course_string_prefix)."""
+    return prefix if prefix in (CLASSROOM, GENERIC) else default  # type: ignore[return-value]
+
+
 def role_code(label: str | None) -> int:
     """Map an upstream role label to its code.
 
@@ -70,8 +93,11 @@ def role_code(label: str | None) -> int:
     return _CODES_BY_LABEL.get(key, INSTRUCTOR)
 
 
-def role_name(code: int) -> str:
-    """Return the display name of a role code; unknown staff codes are "Staff"."""
+def role_name(code: int, prefix: str = CLASSROOM) -> str:
+    """The display name of a role code in the words of a course's `string_prefix`
+    (`courses` by default: users.role.*); unknown staff codes are "Staff"."""
+    if prefix == GENERIC and code in _GENERIC_NAMES:
+        return _GENERIC_NAMES[code]
     name = _NAMES_BY_CODE.get(code)
     if name is not None:
         return name

@@ -1,0 +1,181 @@
+"""The services of every configured dashboard, and `dashboard=all` answered from them.
+
+`Services` is what the routes ask: the default dashboard's `HelperService`, one by name
+(an unknown name lists the configured ones), or `everywhere`, which asks every dashboard
+at once and merges their answers (`merging.py`). Each dashboard keeps its own cache
+entries, breakers and single flight, so a dashboard that fails only leaves its part out:
+the answer then names it in `unavailable` and is not kept by caches; with no dashboard
+answering, the first failure is the answer (502/503/504). A user is "not found" only when
+no dashboard knows them.
+
+Merged bodies are memoised by the validators of their parts, so a warm `dashboard=all`
+answer costs the parts' warm answers and one dictionary lookup.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
+
+import orjson
+
+from outreach_helper.cache.engine import CacheState
+from outreach_helper.dashboard.outcomes import UpstreamError
+from outreach_helper.domain.namelists import NameList
+from outreach_helper.merging import (
+    Part,
+    merge_active_staff,
+    merge_batches,
+    merge_participants,
+    merge_statuses,
+    merge_users,
+)
+from outreach_helper.rendering import RenderMemo, render
+from outreach_helper.service import _SEVERITY, Answer, HelperService, NotFoundError
+from outreach_helper.upstreams import UnknownDashboard
+
+ALL = "all"
+Merge = Callable[[list[Part]], dict[str, Any]]
+
+
+class Everywhere:
+    """`dashboard=all`: the user routes over every configured dashboard."""
+
+    def __init__(self, services: list[HelperService], *, clock: Callable[[], float] = time.time):
+        self._services = services
+        self._clock = clock
+        self._memo = RenderMemo(2048)
+        # "the Outreach Dashboard or the Wiki Education Dashboard" in a 404's detail
+        self._where = " or the ".join(service.label for service in services)
+
+    async def user(self, username: str, *, enrich: bool = False) -> Answer:
+        key = ("user+enrich" if enrich else "user", username)
+        calls = [service.user(username, enrich=enrich) for service in self._services]
+        return await self._combine(key, calls, merge_users, ("user", username))
+
+    async def status(self, username: str) -> Answer:
+        calls = [service.status(username) for service in self._services]
+        return await self._combine(("status", username), calls, merge_statuses, ("user", username))
+
+    async def active_staff(self, username: str, *, window: str) -> Answer:
+        calls = [service.active_staff(username, window=window) for service in self._services]
+        key = ("active-staff", window, username)
+        return await self._combine(key, calls, merge_active_staff, ("user", username))
+
+    async def statuses(self, names: NameList) -> Answer:
+        calls = [service.statuses(names) for service in self._services]
+        key = ("batch", tuple(names.names), tuple(names.invalid), tuple(names.normalized))
+        return await self._combine(key, calls, merge_batches)
+
+    async def participants(self, names: list[str]) -> Answer:
+        calls = [service.participants(names) for service in self._services]
+        return await self._combine(("participants", tuple(names)), calls, merge_participants)
+
+    async def _combine(
+        self,
+        key: tuple[Any, ...],
+        calls: list[Awaitable[Answer]],
+        merge: Merge,
+        missing_is: tuple[str, str] | None = None,
+    ) -> Answer:
+        """Ask every dashboard at once; merge the answers of those that know the subject.
+        `missing_is` (what, name): the subject of a 404 when no dashboard knows it."""
+        results = await asyncio.gather(*calls, return_exceptions=True)
+        found: list[tuple[str, Answer]] = []
+        missing: list[NotFoundError] = []
+        failed: list[tuple[str, UpstreamError]] = []
+        for service, result in zip(self._services, results, strict=True):
+            if isinstance(result, Answer):
+                found.append((service.name, result))
+            elif isinstance(result, NotFoundError):
+                missing.append(result)
+            elif isinstance(result, UpstreamError):
+                failed.append((service.name, result))
+            else:
+                raise result
+        if not found:
+            if failed:
+                raise failed[0][1]
+            assert missing_is is not None, "only user answers can be not found"
+            what, name = missing_is
+            retry_in = min(error.retry_in for error in missing)
+            raise NotFoundError(what, name, retry_in=retry_in, where=self._where)
+        return self._answer(key, found, missing, [name for name, _ in failed], merge)
+
+    def _answer(
+        self,
+        key: tuple[Any, ...],
+        found: list[tuple[str, Answer]],
+        missing: list[NotFoundError],
+        unavailable: list[str],
+        merge: Merge,
+    ) -> Answer:
+        now = self._clock()
+        answers = [answer for _, answer in found]
+        changes = [answer.changes_at for answer in answers if answer.changes_at is not None]
+        changes_at = min(changes, default=None)
+        memo_key = (*key, *((name, answer.body.etag) for name, answer in found), *unavailable)
+        hit = self._memo.get(memo_key, now)
+        if hit is not None:
+            body = hit[0]
+        else:
+            merged = merge([(name, orjson.loads(answer.body.content)) for name, answer in found])
+            if unavailable:
+                merged["unavailable"] = unavailable
+            body = render(merged)
+            self._memo.put(memo_key, body, math.inf if changes_at is None else changes_at)
+        # As fresh as its least fresh part; a remembered 404 is a part too (it expires).
+        fresh_until = min(
+            [answer.fresh_until for answer in answers] + [now + m.retry_in for m in missing]
+        )
+        state = max((answer.state for answer in answers), key=_SEVERITY.__getitem__)
+        return Answer(
+            body=body,
+            now=now,
+            fetched_at=min(answer.fetched_at for answer in answers),
+            state=CacheState.MISS if unavailable and state is CacheState.FRESH else state,
+            fresh_until=now if unavailable else fresh_until,
+            changes_at=changes_at,
+            grace=answers[0].grace,
+        )
+
+
+class Services:
+    """The configured dashboards' services, the default first, and `dashboard=all`."""
+
+    def __init__(self, services: list[HelperService], *, clock: Callable[[], float] = time.time):
+        if not services:
+            raise ValueError("at least one dashboard is needed")
+        self._by_name = {service.name: service for service in services}
+        self.everywhere = Everywhere(services, clock=clock)
+
+    @property
+    def default(self) -> HelperService:
+        return next(iter(self._by_name.values()))
+
+    @property
+    def names(self) -> list[str]:
+        return list(self._by_name)
+
+    def __iter__(self) -> Iterator[HelperService]:
+        return iter(self._by_name.values())
+
+    def get(self, name: str) -> HelperService:
+        try:
+            return self._by_name[name]
+        except KeyError:
+            raise UnknownDashboard(name, self.names) from None
+
+    def pick(self, name: str, *, everywhere: bool) -> HelperService | Everywhere:
+        """`dashboard=name`: one dashboard's service, or with `all` (where `everywhere`
+        is allowed) all of them."""
+        if name == ALL:
+            if not everywhere:
+                raise UnknownDashboard(
+                    name, self.names, why="a course is on one dashboard: name it"
+                )
+            return self.everywhere
+        return self.get(name)
