@@ -255,16 +255,24 @@ def test_dates_move_with_now(now: datetime) -> None:
 def test_enrolling_on_the_second_dashboard_uses_its_words(
     fakes: tuple[FakeDashboard, FakeDashboard], wikiedu: httpx.Client, outreach: httpx.Client
 ) -> None:
-    name = "New Student (Test)"
+    name, staff = "New Student (Test)", "New Staff (Test)"
     fakes[1].enroll(we.SLUG_CLASSROOM, name, 0)
+    fakes[1].enroll(we.SLUG_CLASSROOM, staff, 4)
     try:
         body = stats(wikiedu, name).json()
         assert body["as_student"]["course_string_prefix"] == "courses"
         assert body["courses_details"][0]["user_role"] == "Student"
         assert stats(outreach, name).status_code == 404
+        staff_body = stats(wikiedu, staff).json()
+        assert staff_body["courses_details"][0]["user_role"] == "Wiki Education Staff"
+        assert "as_instructor" not in staff_body  # no role-1 row, as in Rails
+        fakes[1].enroll(we.SLUG_SCHOLARS, staff, 1)
+        assert stats(wikiedu, staff).json()["as_instructor"]["course_string_prefix"] == "courses"
     finally:
-        fakes[1].unenroll(we.SLUG_CLASSROOM, name)
-        fakes[1].set_user(name, None)
+        for who in (name, staff):
+            fakes[1].unenroll(we.SLUG_CLASSROOM, who)
+            fakes[1].unenroll(we.SLUG_SCHOLARS, who)
+            fakes[1].set_user(who, None)
 
 
 def test_main_module_serves_the_second_world() -> None:

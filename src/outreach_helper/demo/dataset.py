@@ -161,6 +161,9 @@ class Dataset:
     # Features.default_course_string_prefix of this Dashboard: what user_stats.json's
     # as_instructor/as_student blocks say (`courses` on the Wiki Education Dashboard).
     course_string_prefix: str = "courses_generic"
+    # Rails renders as_instructor for `User#course_instructor?` (a role-1 row); the Outreach
+    # world has always given it to any staff role.
+    as_instructor_for_role_1_only: bool = False
 
     def details_for(self, username: str) -> list[dict]:
         """The user's ``courses_details`` rows (duplicates included), or [] if unknown."""
@@ -246,7 +249,7 @@ class Dataset:
                 "user_count": course.get("student_count", 0), "user_role": ROLE_LABELS[role],
                 "course_slug": slug,
             })  # fmt: skip
-            _refresh_user_blocks(payload, course, self.course_string_prefix)
+            _refresh_user_blocks(payload, course, self)
         return row
 
     def unenroll(self, slug: str, username: str, role: int | None = None) -> int:
@@ -266,7 +269,7 @@ class Dataset:
                 d for d in payload.get("courses_details", [])
                 if not (d.get("course_slug") == slug and label in (None, d.get("user_role")))
             ]  # fmt: skip
-            _refresh_user_blocks(payload, None, self.course_string_prefix)
+            _refresh_user_blocks(payload, None, self)
         return removed
 
     def set_dates(
@@ -468,12 +471,11 @@ def _wiki_host(home: dict) -> str:
     return "www.wikidata.org" if project == "wikidata" else f"{language}.{project}.org"
 
 
-def _refresh_user_blocks(
-    payload: dict, course: dict | None, prefix: str = "courses_generic"
-) -> None:
+def _refresh_user_blocks(payload: dict, course: dict | None, data: Dataset) -> None:
     """The as_* blocks and max_project of a user_stats payload after its rows changed."""
     details = payload.get("courses_details", [])
-    staff = [d for d in details if d.get("user_role") != ROLE_LABELS[0]]
+    prefix = data.course_string_prefix
+    staff = [d for d in details if d.get("user_role") in _teaching_labels(data)]
     students = [d for d in details if d.get("user_role") == ROLE_LABELS[0]]
     if staff:
         payload.setdefault("as_instructor", {"course_string_prefix": prefix,
@@ -488,6 +490,13 @@ def _refresh_user_blocks(
         )
     if course is not None and payload.get("max_project") is None:
         payload["max_project"] = (course.get("home_wiki") or {}).get("project")
+
+
+def _teaching_labels(data: Dataset) -> tuple[str, ...]:
+    """The roles whose rows give a user_stats payload its as_instructor block."""
+    if data.as_instructor_for_role_1_only:
+        return (ROLE_LABELS[1],)
+    return tuple(label for code, label in ROLE_LABELS.items() if code != 0)
 
 
 # --- internals -------------------------------------------------------------------------------
@@ -635,8 +644,9 @@ class _Builder:
         self.row_template = row_template
         self.base_url = base_url  # request.base_url in enroll_url
         self.dataset = Dataset(
-            now=now, users={}, courses={}, rosters={}, course_string_prefix=string_prefix
-        )
+            now=now, users={}, courses={}, rosters={}, course_string_prefix=string_prefix,
+            as_instructor_for_role_1_only=instructor_block_for_role_1_only,
+        )  # fmt: skip
         self.specs: dict[str, _CourseSpec] = {}
         self.next_row_id = 710001  # counts users.json rows
         self.user_ids: dict[str, int] = {}  # users.id: each Dashboard numbers its own
@@ -646,9 +656,6 @@ class _Builder:
         # so a second Dashboard is given the ids of the people the first one knows.
         self.global_ids: dict[str, int] = dict(global_ids or {})
         self.next_global_id = first_global_id
-        # Rails renders as_instructor for `course_instructor?` (a role-1 row); the Outreach
-        # world has always given it to any staff role.
-        self.role_1_only = instructor_block_for_role_1_only
 
     # courses and rosters
 
@@ -777,7 +784,7 @@ class _Builder:
     def add_user(self, username: str, template: dict, *, details: list, uploads: list) -> None:
         """A user_stats.json payload; the as_* blocks appear only for the matching roles."""
         payload: dict[str, Any] = {"user_recent_uploads": uploads, "courses_details": details}
-        teaching = (ROLE_LABELS[1],) if self.role_1_only else tuple(ROLE_LABELS.values())[1:]
+        teaching = _teaching_labels(self.dataset)
         staff = {d["course_slug"] for d in details if d["user_role"] in teaching}
         student = {d["course_slug"] for d in details if d["user_role"] == ROLE_LABELS[0]}
         prefix = self.dataset.course_string_prefix
