@@ -2,7 +2,8 @@
 
 Its data now ships in the package (``outreach_helper.demo.dataset``) so that the offline
 demo can use it too. ``tests.fakedash.dataset`` stays importable under its old name, so
-tests written against it keep working unchanged.
+tests written against it keep working unchanged. The second world, the Wiki Education
+Dashboard's, is ``outreach_helper.demo.wikiedu`` (``FakeDashboard(build_wikiedu_dataset())``).
 """
 
 import sys

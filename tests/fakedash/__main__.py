@@ -1,8 +1,10 @@
 """Run the fake Outreach Dashboard in the foreground, for manual runs and benchmarks.
 
     python -m tests.fakedash --port 8099 --latency 0.3
+    python -m tests.fakedash --port 8098 --world wikiedu
 
-Point the service at it with ``OUTREACH_BASE_URL=http://127.0.0.1:8099``. Ctrl-C (or
+Point the service at it with ``OUTREACH_BASE_URL=http://127.0.0.1:8099`` (both:
+``DASHBOARDS=outreach=http://127.0.0.1:8099,wikiedu=http://127.0.0.1:8098``). Ctrl-C (or
 SIGTERM) stops it and prints how many requests each endpoint received.
 """
 
@@ -13,7 +15,8 @@ import logging
 import signal
 import threading
 
-from tests.fakedash.dataset import ADA, SLUG_ACTIVE
+from outreach_helper.demo import wikiedu
+from tests.fakedash.dataset import ADA, SLUG_ACTIVE, build_dataset
 from tests.fakedash.server import FAIL_MODES, FakeDashboard
 
 
@@ -24,19 +27,27 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added per request")
     parser.add_argument("--fail-mode", choices=[m for m in FAIL_MODES if m], default=None)
     parser.add_argument("--access-log", action="store_true", help="log every request")
+    parser.add_argument(
+        "--world", choices=("outreach", "wikiedu"), default="outreach",
+        help="the sample data: the Outreach Dashboard's or the Wiki Education Dashboard's",
+    )  # fmt: skip
     args = parser.parse_args(argv)
 
     if args.access_log:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop cleanly on SIGTERM too
 
-    fake = FakeDashboard(host=args.host, port=args.port)
+    if args.world == "wikiedu":
+        data, user, slug = wikiedu.build_wikiedu_dataset(), wikiedu.STUDENT, wikiedu.SLUG_CLASSROOM
+    else:
+        data, user, slug = build_dataset(), ADA, SLUG_ACTIVE
+    fake = FakeDashboard(data, host=args.host, port=args.port)
     fake.latency = args.latency
     fake.fail_mode = args.fail_mode
     fake.start()
-    print(f"fake Outreach Dashboard listening on {fake.base_url}", flush=True)
-    print(f"  try {fake.base_url}/user_stats.json?username={ADA.replace(' ', '_')}", flush=True)
-    print(f"  and {fake.base_url}/courses/{SLUG_ACTIVE}/course.json", flush=True)
+    print(f"fake {args.world} Dashboard listening on {fake.base_url}", flush=True)
+    print(f"  try {fake.base_url}/user_stats.json?username={user.replace(' ', '_')}", flush=True)
+    print(f"  and {fake.base_url}/courses/{slug}/course.json", flush=True)
     try:
         threading.Event().wait()
     except KeyboardInterrupt:

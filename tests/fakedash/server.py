@@ -1,4 +1,5 @@
-"""A fake Outreach Dashboard: a real HTTP server on loopback, for integration tests.
+"""A fake Outreach Dashboard (or Wiki Education Dashboard, given that world's dataset): a
+real HTTP server on loopback, for integration tests.
 
 It answers the three upstream endpoints from a :class:`~tests.fakedash.dataset.Dataset`
 as the Rails application does (``outreach_helper.demo.rails`` models it, with the files it
@@ -162,7 +163,9 @@ class FakeDashboard:
     creates it, as Rails does (``created_wikis``); an invalid one is a 500.
     ``enroll``, ``unenroll``, ``set_dates``, ``set_private``, ``set_course`` and
     ``set_campaign`` change what every view answers. For benches, pass
-    ``dataset=build_large_world(...)`` (``outreach_helper.demo.dataset``).
+    ``dataset=build_large_world(...)`` (``outreach_helper.demo.dataset``); for the Wiki
+    Education Dashboard, ``dataset=build_wikiedu_dataset()`` (``outreach_helper.demo.
+    wikiedu``; start one fake per world, each on its own port).
 
     Data that changes at known times: ``schedule("user", name, [(at, payload), ...])``
     (or ``"course"``, slug, course.json payloads; ``None`` = 404) makes every answer

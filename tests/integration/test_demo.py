@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -11,8 +12,11 @@ from fastapi import FastAPI
 
 from outreach_helper import gadget
 from outreach_helper.cli import build_parser
+from outreach_helper.dashboard.outcomes import Found, NotFound
 from outreach_helper.demo import dataset as ds
+from outreach_helper.demo import wikiedu as we
 from outreach_helper.demo.app import create_demo_app
+from outreach_helper.demo.upstream import routed_transport
 
 
 @pytest.fixture
@@ -52,12 +56,51 @@ async def test_the_service_answers_from_the_sample_data(demo: httpx.AsyncClient)
 async def test_it_needs_no_redis_and_no_dashboard(demo_app: FastAPI) -> None:
     assert demo_app.state.store.name == "memory"
     assert demo_app.state.settings.outreach_base_url.endswith(".invalid")  # never resolvable
+    configs = demo_app.state.settings.dashboard_configs
+    assert [c.name for c in configs] == ["outreach", "wikiedu"]  # outreach the default
+    assert all(c.base_url.startswith("http://") and c.base_url.endswith(".invalid")
+               for c in configs)  # fmt: skip
+
+
+async def test_each_dashboard_answers_from_its_own_world(demo_app: FastAPI) -> None:
+    upstreams = demo_app.state.upstreams
+    outreach, wikiedu = upstreams.get("outreach").client, upstreams.get("wikiedu").client
+    student = await wikiedu.user_stats(we.STUDENT)
+    assert isinstance(student, Found)
+    assert [c["course_slug"] for c in student.data["courses"]] == [we.SLUG_CLASSROOM]
+    assert isinstance(await outreach.user_stats(we.STUDENT), NotFound)
+    assert isinstance(await wikiedu.user_stats(ds.ADA), NotFound)
+    for client, slug in ((outreach, ds.SLUG_ACTIVE), (wikiedu, we.SLUG_CLASSROOM)):
+        zoe = await client.user_stats(ds.ZOE)  # on both
+        assert isinstance(zoe, Found) and zoe.data["courses"][0]["course_slug"] == slug
+    school, title = we.SLUG_CLASSROOM.split("/")
+    course = await wikiedu.course(school, title)
+    assert isinstance(course, Found) and course.data["type"] == "ClassroomProgramCourse"
+
+
+async def test_the_default_dashboard_answers_as_before(demo: httpx.AsyncClient) -> None:
+    # No dashboard= : the Outreach world, where the Wiki Education student is unknown.
+    assert (await demo.get(f"/api/users/{we.STUDENT.replace(' ', '_')}/status")).status_code == 404
+    zoe = await get_json(demo, "/api/users/Zo%C3%AB_M%C3%BCller?enrich=true")
+    assert [c["course_slug"] for c in zoe["courses"]] == [ds.SLUG_ACTIVE]
+
+
+async def test_the_transport_routes_by_host() -> None:
+    transport = routed_transport({"a.invalid": ds.build_dataset(),
+                                  "b.invalid": we.build_wikiedu_dataset()})  # fmt: skip
+    async with httpx.AsyncClient(transport=transport) as client:
+        path = f"/user_stats.json?username={quote(we.STUDENT)}"
+        assert (await client.get(f"http://a.invalid{path}")).status_code == 404
+        assert (await client.get(f"http://B.invalid{path}")).status_code == 200
+        with pytest.raises(httpx.ConnectError):
+            await client.get(f"http://c.invalid{path}")
 
 
 async def test_the_index_links_every_demo_page(demo: httpx.AsyncClient) -> None:
     response = await demo.get("/demo/")
     assert response.status_code == 200
-    for title in ("User:Ada_Example", "User:Past_Participant", "User:Nobody_Enrolled", "Lagos"):
+    for title in ("User:Ada_Example", "User:Past_Participant", "User:Nobody_Enrolled", "Lagos",
+                  "User:Priya_Natarajan", "User:Zo%C3%AB_M%C3%BCller"):  # fmt: skip
         assert f'href="/demo/wiki/{title}"' in response.text
 
 
@@ -68,6 +111,7 @@ async def test_a_page_carries_its_config_and_loads_the_gadget(demo: httpx.AsyncC
     assert '"wgUserLanguage": "fr"' in config
     assert '"wgArticlePath": "/demo/wiki/$1"' in config
     assert 'apiBase: "http://testserver"' in html  # the service, on the same origin
+    assert 'dashboards: ["outreach", "wikiedu"]' in html  # both, in the gadget's settings
     for src in ("/demo/static/mw.js", "/demo/gadget/outreach-helper.js"):
         assert f'<script src="{src}">' in html
     assert '<link rel="stylesheet" href="/demo/gadget/outreach-helper.css">' in html

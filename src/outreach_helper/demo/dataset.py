@@ -95,6 +95,7 @@ from typing import Any
 import orjson
 
 SAMPLES_DIR = Path(__file__).parent / "samples"
+OUTREACH_URL = "https://outreachdashboard.wmflabs.org"  # the sample's request.base_url
 
 ROLE_LABELS = {
     0: "Student",
@@ -157,6 +158,12 @@ class Dataset:
     states: dict[str, str] = field(default_factory=dict)  # slug -> one of STATES
     # campaign slug -> the slugs of its courses (campaigns_courses), for the bulk views
     campaigns: dict[str, list[str]] = field(default_factory=dict)
+    # Features.default_course_string_prefix of this Dashboard: what user_stats.json's
+    # as_instructor/as_student blocks say (`courses` on the Wiki Education Dashboard).
+    course_string_prefix: str = "courses_generic"
+    # Rails renders as_instructor for `User#course_instructor?` (a role-1 row); the Outreach
+    # world has always given it to any staff role.
+    as_instructor_for_role_1_only: bool = False
 
     def details_for(self, username: str) -> list[dict]:
         """The user's ``courses_details`` rows (duplicates included), or [] if unknown."""
@@ -242,7 +249,7 @@ class Dataset:
                 "user_count": course.get("student_count", 0), "user_role": ROLE_LABELS[role],
                 "course_slug": slug,
             })  # fmt: skip
-            _refresh_user_blocks(payload, course)
+            _refresh_user_blocks(payload, course, self)
         return row
 
     def unenroll(self, slug: str, username: str, role: int | None = None) -> int:
@@ -262,7 +269,7 @@ class Dataset:
                 d for d in payload.get("courses_details", [])
                 if not (d.get("course_slug") == slug and label in (None, d.get("user_role")))
             ]  # fmt: skip
-            _refresh_user_blocks(payload, None)
+            _refresh_user_blocks(payload, None, self)
         return removed
 
     def set_dates(
@@ -464,24 +471,32 @@ def _wiki_host(home: dict) -> str:
     return "www.wikidata.org" if project == "wikidata" else f"{language}.{project}.org"
 
 
-def _refresh_user_blocks(payload: dict, course: dict | None) -> None:
+def _refresh_user_blocks(payload: dict, course: dict | None, data: Dataset) -> None:
     """The as_* blocks and max_project of a user_stats payload after its rows changed."""
     details = payload.get("courses_details", [])
-    staff = [d for d in details if d.get("user_role") != ROLE_LABELS[0]]
+    prefix = data.course_string_prefix
+    staff = [d for d in details if d.get("user_role") in _teaching_labels(data)]
     students = [d for d in details if d.get("user_role") == ROLE_LABELS[0]]
     if staff:
-        payload.setdefault("as_instructor", {"course_string_prefix": "courses_generic",
+        payload.setdefault("as_instructor", {"course_string_prefix": prefix,
                                              "courses_count": 0, "user_count": 0,
                                              "trained_percent": "0"})  # fmt: skip
         payload["as_instructor"]["courses_count"] = len({d["course_slug"] for d in staff})
         payload.setdefault("by_students", {"word_count": 0, "references_count": 0})
     if students:
-        payload.setdefault("as_student", {"course_string_prefix": "courses_generic"})
+        payload.setdefault("as_student", {"course_string_prefix": prefix})
         payload["as_student"]["individual_courses_count"] = len(
             {d["course_slug"] for d in students}
         )
     if course is not None and payload.get("max_project") is None:
         payload["max_project"] = (course.get("home_wiki") or {}).get("project")
+
+
+def _teaching_labels(data: Dataset) -> tuple[str, ...]:
+    """The roles whose rows give a user_stats payload its as_instructor block."""
+    if data.as_instructor_for_role_1_only:
+        return (ROLE_LABELS[1],)
+    return tuple(label for code, label in ROLE_LABELS.items() if code != 0)
 
 
 # --- internals -------------------------------------------------------------------------------
@@ -500,6 +515,14 @@ class _CourseSpec:
     subject: str = "Local history"
     description: str = "A fixture course of the fake Outreach Dashboard."
     private: bool = False
+    # None keeps the sample's value (`courses_generic`, submitted false, published true).
+    string_prefix: str | None = None
+    submitted: bool | None = None
+    published: bool | None = None
+    # (start, end, timeline_start, timeline_end) in days from today, instead of the
+    # state's windows; a timeline bound of None is null.
+    days: tuple[int, int, int | None, int | None] | None = None
+    more: tuple[tuple[str, Any], ...] = ()  # other course.json fields, as (key, value)
 
     @property
     def slug(self) -> str:
@@ -603,21 +626,41 @@ _DAY = timedelta(days=1)
 class _Builder:
     """Accumulates courses, rosters and enrollments, then derives the users from them."""
 
-    def __init__(self, now: datetime, course_template: dict, row_template: dict) -> None:
+    def __init__(
+        self,
+        now: datetime,
+        course_template: dict,
+        row_template: dict,
+        *,
+        base_url: str = OUTREACH_URL,
+        string_prefix: str = "courses_generic",
+        first_user_id: int = 710001,
+        first_global_id: int = 91000001,
+        global_ids: dict[str, int] | None = None,
+        instructor_block_for_role_1_only: bool = False,
+    ) -> None:
         self.now = now
         self.course_template = course_template
         self.row_template = row_template
-        self.dataset = Dataset(now=now, users={}, courses={}, rosters={})
+        self.base_url = base_url  # request.base_url in enroll_url
+        self.dataset = Dataset(
+            now=now, users={}, courses={}, rosters={}, course_string_prefix=string_prefix,
+            as_instructor_for_role_1_only=instructor_block_for_role_1_only,
+        )  # fmt: skip
         self.specs: dict[str, _CourseSpec] = {}
         self.next_row_id = 710001  # counts users.json rows
-        self.user_ids: dict[str, int] = {}
+        self.user_ids: dict[str, int] = {}  # users.id: each Dashboard numbers its own
+        self.first_user_id = first_user_id
         self.next_enrollment_id = 600001  # courses_details course_id values
-        self.global_ids: dict[str, int] = {}
+        # global_id is the wikis' (CentralAuth) id: one person has the same one everywhere,
+        # so a second Dashboard is given the ids of the people the first one knows.
+        self.global_ids: dict[str, int] = dict(global_ids or {})
+        self.next_global_id = first_global_id
 
     # courses and rosters
 
     def add_course(self, spec: _CourseSpec) -> None:
-        start, end, tl_start, tl_end = _windows(spec.state, self.now)
+        start, end, tl_start, tl_end = _windows(spec.state, self.now, spec.days)
         course = _clone(self.course_template["course"])
         # Move update_logs & co. so that the last stats update happened a few hours ago (or
         # just before the end of an ended course), as on the real server.
@@ -650,12 +693,16 @@ class _Builder:
             private=spec.private,
             student_count=spec.student_count,
             expected_students=max(spec.student_count, 10),
-            enroll_url=f"https://outreachdashboard.wmflabs.org/courses/{spec.slug}/enroll/",
+            enroll_url=f"{self.base_url}/courses/{spec.slug}/enroll/",
             passcode="****",
             requestedAccounts=3,
             survey_notifications=[{"id": spec.course_id, "survey_url": "https://example.org/s"}],
         )
         course["course_stats"]["id"] = spec.course_id + 100000
+        for key in ("string_prefix", "submitted", "published"):
+            if getattr(spec, key) is not None:
+                course[key] = getattr(spec, key)
+        course.update(spec.more)
         if spec.state == "undated":
             del course["timeline_end"]  # missing, while timeline_start is null
         self.specs[spec.slug] = spec
@@ -693,9 +740,9 @@ class _Builder:
         # `id` and `global_id` are the user's (courses/_users.json.jbuilder), the same on
         # every row of one person.
         row.update(
-            id=self.user_ids.setdefault(username, 710001 + len(self.user_ids)),
+            id=self.user_ids.setdefault(username, self.first_user_id + len(self.user_ids)),
             username=username,
-            global_id=self.global_ids.setdefault(username, 91000001 + len(self.global_ids)),
+            global_id=self._global_id(username),
             role=role,
             role_description=role_description,
             enrolled_at=_iso(start + days_after_start * _DAY + timedelta(hours=9, minutes=n)),
@@ -711,6 +758,12 @@ class _Builder:
             **extra,
         )
         self.dataset.rosters[slug]["course"]["users"].append(row)
+
+    def _global_id(self, username: str) -> int:
+        if username not in self.global_ids:
+            self.global_ids[username] = self.next_global_id
+            self.next_global_id += 1
+        return self.global_ids[username]
 
     # users
 
@@ -731,11 +784,13 @@ class _Builder:
     def add_user(self, username: str, template: dict, *, details: list, uploads: list) -> None:
         """A user_stats.json payload; the as_* blocks appear only for the matching roles."""
         payload: dict[str, Any] = {"user_recent_uploads": uploads, "courses_details": details}
-        staff = {d["course_slug"] for d in details if d["user_role"] != ROLE_LABELS[0]}
+        teaching = _teaching_labels(self.dataset)
+        staff = {d["course_slug"] for d in details if d["user_role"] in teaching}
         student = {d["course_slug"] for d in details if d["user_role"] == ROLE_LABELS[0]}
+        prefix = self.dataset.course_string_prefix
         if staff:
             payload["as_instructor"] = {
-                "course_string_prefix": "courses_generic",
+                "course_string_prefix": prefix,
                 "courses_count": len(staff),
                 "user_count": sum(self.specs[slug].student_count for slug in staff),
                 "trained_percent": "0",
@@ -743,6 +798,7 @@ class _Builder:
             payload["by_students"] = _clone(template["by_students"])
         if student:
             payload["as_student"] = _clone(template["as_student"])
+            payload["as_student"]["course_string_prefix"] = prefix
             payload["as_student"]["individual_courses_count"] = len(student)
         newest = details[0]["course_slug"] if details else None
         payload["max_project"] = (
@@ -784,17 +840,25 @@ class _Builder:
 
 
 def _windows(
-    state: str, now: datetime
+    state: str, now: datetime, days: tuple[int, int, int | None, int | None] | None = None
 ) -> tuple[datetime, datetime, datetime | None, datetime | None]:
-    """(start, end, timeline_start, timeline_end) for a state, whole days around ``now``."""
+    """(start, end, timeline_start, timeline_end) for a state, or for ``days`` from today,
+    whole days around ``now``."""
     day = now.replace(hour=0, minute=0, second=0, microsecond=0)
 
-    def begin(days: int) -> datetime:
-        return day + days * _DAY
+    def begin(n: int) -> datetime:
+        return day + n * _DAY
 
-    def finish(days: int) -> datetime:
-        return day + days * _DAY + timedelta(hours=23, minutes=59, seconds=59)
+    def finish(n: int) -> datetime:
+        return day + n * _DAY + timedelta(hours=23, minutes=59, seconds=59)
 
+    if days is not None:
+        start, end, tl_start, tl_end = days
+        return (
+            begin(start), finish(end),
+            None if tl_start is None else begin(tl_start),
+            None if tl_end is None else finish(tl_end),
+        )  # fmt: skip
     windows = {
         "active_event": (begin(-14), finish(30), begin(-1), finish(1)),
         "active_tracking": (begin(-60), finish(20), begin(-45), finish(-44)),

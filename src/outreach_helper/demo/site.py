@@ -22,6 +22,7 @@ from starlette.routing import Route
 
 from outreach_helper import gadget
 from outreach_helper.demo import dataset as ds
+from outreach_helper.demo import wikiedu as we
 from outreach_helper.demo.wiki import NS_MAIN, WikiPage, parse_title, user_language
 
 # (title, what it shows): the pages the index and the sidebar link to.
@@ -34,6 +35,12 @@ DEMO_PAGES: list[tuple[str, str]] = [
     (f"Special:Contributions/{ds.OBRIEN}", "takes part in an event on now and is enrolled "
                                            "twice in another course: the dialog shows both "
                                            "roles."),
+    (f"User:{we.STUDENT}", "is a student in a Wiki Education classroom course that is on "
+                           "now: a green light; the dialog names the course's Instructor "
+                           "and Wiki Education staff, in the classroom's words."),
+    (f"User:{ds.ZOE}", "is on both dashboards: a student in a Wiki Education classroom "
+                       "course and an editor in an Outreach event on now; the dialog shows "
+                       "the courses of each."),
     (f"User:{ds.NOBODY}", "has a Dashboard account but no course: no link."),
     (f"User:{ds.UNKNOWN_USER}", "is unknown to the Dashboard: no link."),
     ("Lagos", "is an article: the gadget does nothing, and asks nothing."),
@@ -42,8 +49,15 @@ _DESCRIPTIONS = {title: text for title, text in DEMO_PAGES}
 _STATIC = {"mw.js": "text/javascript; charset=utf-8", "demo.css": "text/css; charset=utf-8"}
 
 
-def create_demo_site(api_base: str | None = None) -> Starlette:
-    """The demo wiki; the gadget asks ``api_base``, or this site's own origin if None."""
+def create_demo_site(
+    api_base: str | None = None, dashboards: tuple[str, ...] | None = None
+) -> Starlette:
+    """The demo wiki; the gadget asks ``api_base``, or this site's own origin if None,
+    for ``dashboards`` (its `dashboards` setting; None leaves the gadget's default)."""
+    defaults: dict[str, object] = {"apiBase": api_base}
+    if dashboards is not None:
+        # A gadget that does not know the setting ignores it (it only reads known keys).
+        defaults["dashboards"] = list(dashboards)
 
     async def index(request: Request) -> Response:
         root = request.scope.get("root_path", "")
@@ -54,7 +68,8 @@ def create_demo_site(api_base: str | None = None) -> Starlette:
         )
         body = (
             "<p>The Outreach Dashboard Helper gadget runs on these pages exactly as it would on "
-            "a wiki, against sample courses whose dates move with today's date. Edit "
+            "a wiki, against the sample courses of two Dashboards (the Outreach Dashboard and "
+            "the Wiki Education Dashboard), whose dates move with today's date. Edit "
             "<code>src/outreach_helper/gadget/outreach-helper.js</code> and reload to see a "
             "change. Add <code>?uselang=de</code> to a page's address for dates in German.</p>"
             f'<dl class="demo-pages">{items}</dl>'
@@ -64,10 +79,10 @@ def create_demo_site(api_base: str | None = None) -> Starlette:
     async def page(request: Request) -> Response:
         root = request.scope.get("root_path", "")
         wiki_page = parse_title(request.path_params["title"])
-        base = api_base if api_base is not None else _origin(request)
+        settings = {**defaults, "apiBase": api_base or _origin(request)}
         language = user_language(request.query_params.get("uselang"))
         config = wiki_page.config(language, f"{root}/wiki/$1")
-        body = _page_text(wiki_page) + _scripts(root, base, config)
+        body = _page_text(wiki_page) + _scripts(root, settings, config)
         return HTMLResponse(_layout(root, wiki_page.title, body, wiki_page))
 
     async def static(request: Request) -> Response:
@@ -122,15 +137,16 @@ def _page_text(wiki_page: WikiPage) -> str:
     return (
         f"<p>{html.escape(text)}</p>"
         '<p class="demo-note">Look for the <b>Outreach</b> link under <b>Tools</b> in the '
-        "sidebar. The sample data is built in: nothing here reaches the real Dashboard.</p>"
+        "sidebar. The sample data is built in: nothing here reaches the real Dashboards.</p>"
     )
 
 
-def _scripts(root: str, api_base: str, config: dict[str, object]) -> str:
+def _scripts(root: str, settings: dict[str, object], config: dict[str, object]) -> str:
     # Settings a test (or a person, in the console) set before the page loads win.
+    defaults = ", ".join(f"{key}: {_json(value)}" for key, value in settings.items())
     return (
         "<script>window.outreachHelperConfig = Object.assign("
-        f"{{apiBase: {_json(api_base)}}}, window.outreachHelperConfig);</script>"
+        f"{{{defaults}}}, window.outreachHelperConfig);</script>"
         f'<script src="{root}/static/mw.js"></script>'
         f"<script>mw.config.set({_json(config)});</script>"
         f'<script src="{root}/gadget/outreach-helper.js"></script>'

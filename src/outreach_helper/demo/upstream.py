@@ -1,9 +1,11 @@
 """An httpx transport that answers the Dashboard's endpoints from a sample dataset.
 
 ``create_app(settings, transport=demo_transport(dataset))`` runs the real service (client,
-cache, views) without the network: every request the Dashboard client makes is answered
-here as the Rails application would (``rails.py``: the username decoded twice, users and
-slugs found case- and accent-insensitively, JSON 404s, ``ended`` computed when rendering).
+cache, views) without the network; ``routed_transport({host: dataset, ...})`` serves one
+dataset per Dashboard host, for several dashboards. Every request the Dashboard client
+makes is answered here as the Rails application would (``rails.py``: the username decoded
+twice, users and slugs found case- and accent-insensitively, JSON 404s, ``ended`` computed
+when rendering).
 The bulk lists (all_courses, campaign users, courses_by_wiki, active_courses) are rendered
 from the same data by ``rails``, with Rack's weak ETag and a 304 to an equal
 ``If-None-Match``; mutations of the dataset (``Dataset.enroll``, ``set_dates``,
@@ -12,6 +14,7 @@ from the same data by ``rails``, with Rack's weak ETag and a 304 to an equal
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from urllib.parse import unquote
 
@@ -25,6 +28,26 @@ _NOT_FOUND_HTML = "<!DOCTYPE html><html><body><h1>Not found</h1></body></html>"
 
 def demo_transport(dataset: Dataset) -> httpx.MockTransport:
     """A transport serving ``dataset``; the host of the requested URL does not matter."""
+    return httpx.MockTransport(_answerer(dataset))
+
+
+def routed_transport(worlds: Mapping[str, Dataset]) -> httpx.MockTransport:
+    """A transport serving one dataset per host (``{"outreach.demo.invalid": ...}``), as
+    several Dashboards would; any other host cannot be reached, as a name that does not
+    resolve."""
+    answerers = {host.lower(): _answerer(data) for host, data in worlds.items()}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        answerer = answerers.get(request.url.host.lower())
+        if answerer is None:
+            raise httpx.ConnectError(f"no such host: {request.url.host}", request=request)
+        return answerer(request)
+
+    return httpx.MockTransport(answer)
+
+
+def _answerer(dataset: Dataset) -> Callable[[httpx.Request], httpx.Response]:
+    """How the Dashboard over ``dataset`` answers one request."""
 
     def answer(request: httpx.Request) -> httpx.Response:
         path, _, query = request.url.raw_path.decode("ascii").partition("?")
@@ -59,7 +82,7 @@ def demo_transport(dataset: Dataset) -> httpx.MockTransport:
             payload = rails.render_course(payload)
         return httpx.Response(200, json=payload)
 
-    return httpx.MockTransport(answer)
+    return answer
 
 
 def _not_found() -> httpx.Response:
