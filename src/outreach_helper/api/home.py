@@ -67,9 +67,7 @@ cookies.</p>
 <p>Wikis' Content-Security-Policy does not let them load scripts from Toolforge, so an
 interface administrator copies the files (in <code>src/outreach_helper/gadget/</code> of
 the source; the script and style sheet are also served here) to these pages:</p>
-<table>
 {page_rows}
-</table>
 <p>then adds this line to <code>MediaWiki:Gadgets-definition</code>:</p>
 <pre class="wrap">{definition}</pre>
 <p>Users turn it on in Preferences → Gadgets. A wiki may leave out languages (their pages
@@ -158,12 +156,20 @@ e-mail addresses or real names.</p>
 
 
 def _page_rows() -> str:
-    rows = []
+    """The script and style sheet (served at /gadget/), then the translations folded away:
+    every page of `gadget.wiki_pages()`, in the definition's order."""
+    files, translations = [], []
     for page, file in gadget.wiki_pages():
-        # The script and style sheet are served at /gadget/; the messages are in the source.
-        name = f'<a href="gadget/{file}">{file}</a>' if file in gadget.MEDIA_TYPES else file
-        rows.append(f"<tr><td><code>{escape(page)}</code></td><td>{name}</td></tr>")
-    return "\n".join(rows)
+        if file in gadget.MEDIA_TYPES:
+            cell = f'<a href="gadget/{file}">{file}</a>'
+            files.append(f"<tr><td><code>{escape(page)}</code></td><td>{cell}</td></tr>")
+        else:
+            translations.append(f"<tr><td><code>{escape(page)}</code></td><td>{file}</td></tr>")
+    return (
+        "<table>\n" + "\n".join(files) + "\n</table>\n"
+        f"<details><summary>and a page for each of the {len(translations)} translations"
+        "</summary>\n<table>\n" + "\n".join(translations) + "\n</table></details>"
+    )
 
 
 def home_page(source_url: str) -> bytes:
