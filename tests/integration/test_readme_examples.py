@@ -284,3 +284,25 @@ async def test_the_stats_ranges_the_readme_gives(demo_server: str) -> None:
         wrong = await client.get("/stats.json", params={"range": "2d"})
         assert wrong.status_code == 400
         assert wrong.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_the_participants_limits_the_readme_gives(demo_server: str) -> None:
+    """The API table: `/api/participants` takes '1 to 50 names; an empty or invalid one is
+    a 400'."""
+    row = next(line for line in SECTIONS["API"].splitlines()
+               if line.startswith("| `GET /api/participants"))  # fmt: skip
+    low, high = map(int, re.search(r"(\d+) to (\d+) names", row).groups())
+    assert re.search(r"empty or invalid [^|]*400", row), row
+    names = [f"Reader {n}" for n in range(high + 1)]
+    async with httpx.AsyncClient(base_url=demo_server) as client:
+
+        async def status(usernames: str) -> int:
+            return (
+                await client.get("/api/participants", params={"usernames": usernames})
+            ).status_code
+
+        assert await status("|".join(names[:low])) == 200
+        assert await status("|".join(names[:high])) == 200
+        assert await status("|".join(names)) in (400, 422)  # one more than the README says
+        assert await status("Ada_Example|") == 400  # an empty one
+        assert await status("A<b") == 400  # not a username
