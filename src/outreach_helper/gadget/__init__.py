@@ -52,3 +52,25 @@ def messages(code: str) -> dict[str, object]:
 def translations() -> list[str]:
     """The codes of the translations a wiki installs as pages (not ``en``, not ``qqq``)."""
     return [code for code in languages() if code not in NOT_TRANSLATIONS]
+
+
+GADGET = "outreach-helper"
+# A package gadget (the translations travel in its module, read with require()); jqueryMsg
+# parses {{PLURAL:}} and {{GENDER:}}.
+OPTIONS = "ResourceLoader|package|dependencies=mediawiki.util,mediawiki.jqueryMsg"
+
+
+def wiki_pages() -> list[tuple[str, str]]:
+    """The pages a wiki creates to install the gadget, in the definition's order:
+    (``MediaWiki:Gadget-...`` page, file of this folder)."""
+    pages = [(f"MediaWiki:Gadget-{name}", name) for name in MEDIA_TYPES]
+    pages += [(f"MediaWiki:Gadget-{GADGET}-i18n-{code}.json", f"i18n/{code}.json")
+              for code in translations()]  # fmt: skip
+    return pages
+
+
+def definition() -> str:
+    """The ``MediaWiki:Gadgets-definition`` line for those pages: the one source of the line
+    that ``/`` shows and the README's installation steps give (a test holds them equal)."""
+    names = [page.removeprefix("MediaWiki:Gadget-") for page, _ in wiki_pages()]
+    return f"* {GADGET}[{OPTIONS}]|" + "|".join(names)
