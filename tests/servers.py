@@ -52,6 +52,8 @@ class FakeClock:
 class AppServer:
     """`create_app(settings)` served by uvicorn on 127.0.0.1 in a background thread."""
 
+    started = 0  # in this test run (the log check in conftest.py needs one at least)
+
     def __init__(self, settings: Settings, clock: FakeClock | None = None):
         self.settings = settings
         self.clock = clock or FakeClock()
@@ -66,6 +68,7 @@ class AppServer:
         self._thread = threading.Thread(target=self._server.run, daemon=True)
 
     def start(self) -> AppServer:
+        AppServer.started += 1
         self._thread.start()
         deadline = time.monotonic() + 10
         while not self._server.started:

@@ -20,7 +20,9 @@ from outreach_helper.api.models import (
     StatusAnswer,
     UserAnswer,
 )
+from outreach_helper.demo import wikiedu as we
 from outreach_helper.demo.dataset import build_dataset
+from outreach_helper.demo.wikiedu import build_wikiedu_dataset
 from tests.fakedash import dataset as d
 from tests.fakedash.server import FakeDashboard
 from tests.servers import AppServer, RedisServer
@@ -257,3 +259,58 @@ async def test_both_dashboards_with_two_workers_over_redis_one_hanging(
         second.latency = 0
         for worker in workers:
             worker.stop()
+
+
+# --- the Wiki Education world: its words, its staff, people on both ---------------------
+
+
+@pytest.fixture(scope="module")
+def wikiedu_server() -> Iterator[FakeDashboard]:
+    with FakeDashboard(build_wikiedu_dataset()) as server:
+        yield server
+
+
+@pytest.fixture
+async def two_programs(
+    make_app: Callable[..., AppServer], fake: FakeDashboard, wikiedu_server: FakeDashboard
+) -> httpx.AsyncClient:
+    wikiedu_server.reset()
+    app = make_app("redis", dashboards=f"wikiedu={wikiedu_server.base_url},outreach")
+    async with httpx.AsyncClient(base_url=app.base_url, timeout=30) as client:
+        yield client
+
+
+async def test_a_classroom_course_in_its_own_words(two_programs: httpx.AsyncClient) -> None:
+    """English Wikipedia's order (`wikiedu,outreach`): Wiki Education is the default."""
+    student = (await two_programs.get(user_path(we.STUDENT), params={"enrich": "true"})).json()
+    (course,) = [c for c in student["courses"] if c["course_slug"] == we.SLUG_CLASSROOM]
+    assert (course["dashboard"], course["string_prefix"], course["role_name"]) == (
+        "wikiedu", "courses", "Student",
+    )  # fmt: skip
+    assert we.INSTRUCTOR in course["staff"] and we.PROGRAM_MANAGER in course["staff"]
+    roster = (await two_programs.get(f"/api/courses/{we.SLUG_CLASSROOM}/users")).json()
+    names = {m["username"]: m["role_name"] for m in roster["facilitators"]}
+    assert names[we.INSTRUCTOR] == "Instructor"
+    assert names[we.PROGRAM_MANAGER] == "Wiki Education Staff"
+    assert {m["role_name"] for m in roster["participants"]} == {"Student"}
+    # the sensitive fields Wiki Education shows of a content expert never pass
+    assert "@" not in str(roster)
+
+
+async def test_a_person_on_both_programs(two_programs: httpx.AsyncClient) -> None:
+    body = (
+        await two_programs.get(user_path(we.ZOE), params={"dashboard": "all", "enrich": "true"})
+    ).json()
+    assert body["dashboards"] == ["wikiedu", "outreach"]
+    words = {(c["dashboard"], c["role_name"]) for c in body["courses"]}
+    assert ("wikiedu", "Student") in words and ("outreach", "Editor") in words
+    status = (await two_programs.get(user_path(we.ZOE, "/status"),
+                                     params={"dashboard": "all"})).json()  # fmt: skip
+    assert set(status["by_dashboard"]) == {"wikiedu", "outreach"}
+    assert status["course_count"] == sum(s["course_count"] for s in status["by_dashboard"].values())
+    marks = (await two_programs.get("/api/participants", params={
+        "usernames": f"{we.ZOE}|{we.STUDENT}|{d.ADA}", "dashboard": "all"})).json()  # fmt: skip
+    people = marks["participants"]
+    assert people[we.ZOE]["dashboards"] == ["wikiedu", "outreach"]
+    assert people[we.STUDENT]["dashboards"] == ["wikiedu"]
+    assert people[d.ADA]["dashboards"] == ["outreach"]

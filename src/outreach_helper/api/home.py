@@ -105,6 +105,16 @@ names</a></td></tr>
 <td>a course's details: <a href="{course}">Wikidata Days 2025</a></td></tr>
 <tr><td><code>/api/courses/{{school}}/{{title_slug}}/users</code></td>
 <td>its facilitators and participants: <a href="{course}/users">Wikidata Days 2025</a></td></tr>
+<tr><td><code>?dashboard=NAME</code>, <code>?dashboard=all</code></td>
+<td>which dashboard to ask, on every <code>/api</code> route: a name from
+<code>DASHBOARDS</code> (the default is the first); the user routes also take
+<code>all</code>, every dashboard in one answer. The demo has two:
+<a href="api/users/Priya_Natarajan?dashboard=wikiedu&amp;enrich=true">a Wiki Education
+student</a>, <a href="api/users/Zo%C3%AB_M%C3%BCller/status?dashboard=all">a person on
+both</a> (counts summed, each dashboard's own in <code>by_dashboard</code>),
+<a href="api/participants?usernames=Zo%C3%AB_M%C3%BCller|Priya_Natarajan&amp;dashboard=all">marks
+from both</a>; an unknown name:
+<a href="api/users/Ada_Example?dashboard=nowhere">dashboard=nowhere</a> (400)</td></tr>
 <tr><td><code>/health</code></td>
 <td><a href="health">the service, its cache and the Dashboard</a></td></tr>
 <tr><td><code>/healthz</code></td>
