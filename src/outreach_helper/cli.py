@@ -64,15 +64,19 @@ def _items(args: argparse.Namespace) -> list[str]:
 
 
 def _warm(args: argparse.Namespace, settings: Settings) -> int:
-    return asyncio.run(maintenance.warm(settings, _items(args), enrich=args.enrich))
+    return asyncio.run(
+        maintenance.warm(settings, _items(args), enrich=args.enrich, dashboard=args.dashboard)
+    )
 
 
 def _inspect(args: argparse.Namespace, settings: Settings) -> int:
-    return asyncio.run(maintenance.inspect(settings, _items(args)))
+    return asyncio.run(maintenance.inspect(settings, _items(args), dashboard=args.dashboard))
 
 
 def _purge(args: argparse.Namespace, settings: Settings) -> int:
-    return asyncio.run(maintenance.purge(settings, _items(args), everything=args.all))
+    return asyncio.run(
+        maintenance.purge(settings, _items(args), everything=args.all, dashboard=args.dashboard)
+    )
 
 
 def _check(args: argparse.Namespace, settings: Settings) -> int:
@@ -124,15 +128,21 @@ def build_parser() -> argparse.ArgumentParser:
     warm.add_argument("items", nargs="*", metavar="ITEM", help=item_help)
     warm.add_argument("--file", help="read items from this file, one a line (# comments)")
     warm.add_argument("--enrich", action="store_true", help="also warm each user's courses")
+    dashboard_help = "which dashboard's entries (a name in DASHBOARDS; default: the first)"
+    warm.add_argument("--dashboard", help=dashboard_help)
     warm.set_defaults(handler=_warm)
 
     inspect = commands.add_parser("inspect", help="show cached entries: age, state, size")
     inspect.add_argument("items", nargs="+", metavar="ITEM", help=item_help)
+    inspect.add_argument("--dashboard", help=dashboard_help)
     inspect.set_defaults(handler=_inspect)
 
     purge = commands.add_parser("purge", help="drop cached entries (never KEYS/SCAN)")
     purge.add_argument("items", nargs="*", metavar="ITEM", help=item_help)
-    purge.add_argument("--all", action="store_true", help="drop every entry of this service")
+    purge.add_argument(
+        "--all", action="store_true", help="drop every entry of this service (all dashboards)"
+    )
+    purge.add_argument("--dashboard", help=dashboard_help)
     purge.set_defaults(handler=_purge)
 
     check = commands.add_parser("check", help="check configuration, Redis and the Dashboard")

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -35,7 +35,7 @@ from outreach_helper.merging import (
 )
 from outreach_helper.rendering import RenderMemo, render
 from outreach_helper.service import _SEVERITY, Answer, HelperService, NotFoundError
-from outreach_helper.upstreams import UnknownDashboard
+from outreach_helper.upstreams import ByName, UnknownDashboard
 
 ALL = "all"
 Merge = Callable[[list[Part]], dict[str, Any]]
@@ -143,31 +143,12 @@ class Everywhere:
         )
 
 
-class Services:
+class Services(ByName[HelperService]):
     """The configured dashboards' services, the default first, and `dashboard=all`."""
 
     def __init__(self, services: list[HelperService], *, clock: Callable[[], float] = time.time):
-        if not services:
-            raise ValueError("at least one dashboard is needed")
-        self._by_name = {service.name: service for service in services}
+        super().__init__(services, lambda service: service.name)
         self.everywhere = Everywhere(services, clock=clock)
-
-    @property
-    def default(self) -> HelperService:
-        return next(iter(self._by_name.values()))
-
-    @property
-    def names(self) -> list[str]:
-        return list(self._by_name)
-
-    def __iter__(self) -> Iterator[HelperService]:
-        return iter(self._by_name.values())
-
-    def get(self, name: str) -> HelperService:
-        try:
-            return self._by_name[name]
-        except KeyError:
-            raise UnknownDashboard(name, self.names) from None
 
     def pick(self, name: str, *, everywhere: bool) -> HelperService | Everywhere:
         """`dashboard=name`: one dashboard's service, or with `all` (where `everywhere`

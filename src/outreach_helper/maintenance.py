@@ -20,8 +20,9 @@ from outreach_helper.dashboard.client import user_agent
 from outreach_helper.dashboard.outcomes import Found, NotFound, UpstreamError
 from outreach_helper.domain.slugs import InvalidSlug, course_key, split_course_slug
 from outreach_helper.domain.usernames import InvalidUsername, normalize_username
-from outreach_helper.service import NotFoundError
+from outreach_helper.service import HelperService, NotFoundError
 from outreach_helper.settings import Settings
+from outreach_helper.upstreams import UnknownDashboard
 
 OK, FAILED, USAGE = 0, 1, 2
 
@@ -74,14 +75,26 @@ async def _shared_store(parts: Components) -> int | None:
     return None
 
 
-def _kinds(parts: Components, target: Target) -> list[Kind]:
-    service = parts.service
+def _service(parts: Components, dashboard: str | None) -> HelperService | None:
+    """The service of `--dashboard` (the default one without it); None, said, if unknown."""
+    if dashboard is None:
+        return parts.service
+    try:
+        return parts.services.get(dashboard)
+    except UnknownDashboard as error:
+        _say(f"--dashboard: {error}")
+        return None
+
+
+def _kinds(service: HelperService, target: Target) -> list[Kind]:
     if target.kind == "user":
         return [service.user_kind]
     return [service.course_kind, service.roster_kind]
 
 
-async def warm(settings: Settings, items: list[str], *, enrich: bool) -> int:
+async def warm(
+    settings: Settings, items: list[str], *, enrich: bool, dashboard: str | None = None
+) -> int:
     targets, errors = parse_targets(items)
     for error in errors:
         _say(f"skipped {error}")
@@ -90,6 +103,8 @@ async def warm(settings: Settings, items: list[str], *, enrich: bool) -> int:
         return USAGE
     parts = Components.build(settings)
     try:
+        if (service := _service(parts, dashboard)) is None:
+            return USAGE
         if (code := await _shared_store(parts)) is not None:
             return code
         failures = 0
@@ -98,10 +113,10 @@ async def warm(settings: Settings, items: list[str], *, enrich: bool) -> int:
             nonlocal failures
             try:
                 if target.kind == "user":
-                    await parts.service.user(target.ident, enrich=enrich)
+                    await service.user(target.ident, enrich=enrich)
                 else:
-                    await parts.service.course(*target.parts)
-                    await parts.service.roster(*target.parts)
+                    await service.course(*target.parts)
+                    await service.roster(*target.parts)
             except NotFoundError:
                 pass  # remembered as a 404, which is warm too
             except UpstreamError as error:
@@ -124,7 +139,7 @@ async def warm(settings: Settings, items: list[str], *, enrich: bool) -> int:
         await parts.aclose()
 
 
-async def inspect(settings: Settings, items: list[str]) -> int:
+async def inspect(settings: Settings, items: list[str], *, dashboard: str | None = None) -> int:
     targets, errors = parse_targets(items)
     for error in errors:
         _say(f"invalid {error}")
@@ -132,12 +147,14 @@ async def inspect(settings: Settings, items: list[str]) -> int:
         return USAGE
     parts = Components.build(settings)
     try:
+        if (service := _service(parts, dashboard)) is None:
+            return USAGE
         if (code := await _shared_store(parts)) is not None:
             return code
         now = time.time()
         for target in targets:
-            for kind in _kinds(parts, target):
-                (entry,) = await parts.cache.peek_many(kind, [target.ident])
+            for kind in _kinds(service, target):
+                (entry,) = await service.upstream.cache.peek_many(kind, [target.ident])
                 key = f"{settings.redis_key_prefix}{kind.name}:{target.ident}"
                 if entry is None:
                     _say(f"{key}: not cached")
@@ -154,7 +171,9 @@ async def inspect(settings: Settings, items: list[str]) -> int:
         await parts.aclose()
 
 
-async def purge(settings: Settings, items: list[str], *, everything: bool) -> int:
+async def purge(
+    settings: Settings, items: list[str], *, everything: bool, dashboard: str | None = None
+) -> int:
     targets, errors = parse_targets(items)
     for error in errors:
         _say(f"invalid {error}")
@@ -163,6 +182,8 @@ async def purge(settings: Settings, items: list[str], *, everything: bool) -> in
         return USAGE
     parts = Components.build(settings)
     try:
+        if (service := _service(parts, dashboard)) is None:
+            return USAGE
         if (code := await _shared_store(parts)) is not None:
             return code
         if everything:
@@ -170,8 +191,8 @@ async def purge(settings: Settings, items: list[str], *, everything: bool) -> in
             _say(f"purged {count} entries")
             return OK
         for target in targets:
-            for kind in _kinds(parts, target):
-                await parts.cache.invalidate(kind, target.ident)
+            for kind in _kinds(service, target):
+                await service.upstream.cache.invalidate(kind, target.ident)
                 _say(f"purged {kind.name}:{target.ident}")
         return OK
     finally:
@@ -205,16 +226,18 @@ async def check(settings: Settings, username: str) -> int:
             except StoreError as error:
                 _say(f"Store:       Redis UNREACHABLE: {error}")
                 failed = True
-        started = time.perf_counter()
-        try:
-            outcome = await parts.client.user_stats(name)
-        except UpstreamError as error:
-            _say(f"Upstream:    FAILED: {error.detail}")
-            failed = True
-        else:
-            seconds = time.perf_counter() - started
-            what = {Found: "found", NotFound: "not found (404)"}[type(outcome)]
-            _say(f"Upstream:    answered in {seconds * 1000:.0f} ms: user {name!r} {what}")
+        for upstream in parts.upstreams:  # each configured dashboard, asked once
+            started = time.perf_counter()
+            try:
+                outcome = await upstream.client.user_stats(name)
+            except UpstreamError as error:
+                _say(f"Upstream:    {upstream.name} FAILED: {error.detail}")
+                failed = True
+            else:
+                seconds = time.perf_counter() - started
+                what = {Found: "found", NotFound: "not found (404)"}[type(outcome)]
+                _say(f"Upstream:    {upstream.name} answered in {seconds * 1000:.0f} ms: "
+                     f"user {name!r} {what}")  # fmt: skip
     finally:
         await parts.aclose()
     return FAILED if failed else OK

@@ -18,6 +18,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 import httpx
 
@@ -31,6 +32,7 @@ from outreach_helper.dashboard.urls import ENDPOINTS
 from outreach_helper.participants import ParticipantsKnowledge
 from outreach_helper.settings import Settings
 
+T = TypeVar("T")
 # The dashboard whose keys have no namespace (it predates the others).
 BARE_NAMESPACE = "outreach"
 
@@ -132,33 +134,41 @@ class Upstream:
         await self.client.aclose()
 
 
-class Upstreams:
-    """The configured dashboards in order; the first is the default."""
+class ByName(Generic[T]):
+    """Per-dashboard objects in configured order (the first is the default), found by
+    name; an unknown name is an error that lists the configured ones."""
 
-    def __init__(self, upstreams: list[Upstream]):
-        if not upstreams:
+    def __init__(self, items: list[T], name_of: Callable[[T], str]):
+        if not items:
             raise ValueError("at least one dashboard is needed")
-        self._by_name = {upstream.name: upstream for upstream in upstreams}
+        self._by_name = {name_of(item): item for item in items}
 
     @property
-    def default(self) -> Upstream:
+    def default(self) -> T:
         return next(iter(self._by_name.values()))
 
     @property
     def names(self) -> list[str]:
         return list(self._by_name)
 
-    def __iter__(self) -> Iterator[Upstream]:
+    def __iter__(self) -> Iterator[T]:
         return iter(self._by_name.values())
 
     def __len__(self) -> int:
         return len(self._by_name)
 
-    def get(self, name: str) -> Upstream:
+    def get(self, name: str) -> T:
         try:
             return self._by_name[name]
         except KeyError:
             raise UnknownDashboard(name, self.names) from None
+
+
+class Upstreams(ByName[Upstream]):
+    """The configured dashboards' upstreams."""
+
+    def __init__(self, upstreams: list[Upstream]):
+        super().__init__(upstreams, lambda upstream: upstream.name)
 
     async def aclose(self) -> None:
         for upstream in self:

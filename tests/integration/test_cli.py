@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 import redis
 
+from outreach_helper.demo import wikiedu as we
+from outreach_helper.demo.wikiedu import build_wikiedu_dataset
 from tests.fakedash import dataset as d
 from tests.fakedash.server import FakeDashboard
 from tests.servers import RedisServer
@@ -58,7 +60,7 @@ def test_check_fails_with_unreachable_redis_and_dashboard(run, fake: FakeDashboa
         fake.up()
     assert result.returncode == 1
     assert "Redis UNREACHABLE" in result.stdout
-    assert "Upstream:    FAILED" in result.stdout
+    assert "Upstream:    outreach FAILED" in result.stdout
 
 
 def test_warm_inspect_and_purge(run, redis_server: RedisServer, tmp_path: Path) -> None:
@@ -127,3 +129,24 @@ def test_purge_all_drops_every_entry_without_keys_or_scan(run, redis_server: Red
     left = {k for k in keys(redis_server, prefix) if not k.startswith(f"{prefix}lease:")}
     assert not {k for k in left if k.split(":")[1] in ("user", "course", "roster")}
     assert "not cached" in run("inspect", "Ada_Example").stdout
+
+
+def test_each_dashboards_entries_by_name(run, redis_server: RedisServer) -> None:
+    """With two dashboards, `--dashboard` picks whose entries; `check` asks each one."""
+    with FakeDashboard(build_wikiedu_dataset()) as wikiedu:
+        two = {"DASHBOARDS": f"outreach,wikiedu={wikiedu.base_url}"}
+        checked = run("check", "--username", we.STUDENT, **two)
+        assert "outreach answered" in checked.stdout and "wikiedu answered" in checked.stdout
+        assert f"user {we.STUDENT!r} found" in checked.stdout  # on Wiki Education
+        assert run("warm", "--dashboard", "wikiedu", we.STUDENT, **two).returncode == 0
+        assert wikiedu.counts["user_stats"] >= 1
+        stored = keys(redis_server, run.prefix)
+        assert f"{run.prefix}wikiedu:user:{we.STUDENT}" in stored
+        assert f"{run.prefix}user:{we.STUDENT}" not in stored
+        shown = run("inspect", "--dashboard", "wikiedu", we.STUDENT, **two)
+        assert f"wikiedu:user:{we.STUDENT}: fresh" in shown.stdout
+        unknown = run("inspect", "--dashboard", "nope", we.STUDENT, **two)
+        assert unknown.returncode == 2
+        assert "the configured dashboards are outreach, wikiedu" in unknown.stdout
+        run("purge", "--dashboard", "wikiedu", we.STUDENT, **two)
+        assert f"{run.prefix}wikiedu:user:{we.STUDENT}" not in keys(redis_server, run.prefix)
