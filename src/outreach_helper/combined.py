@@ -34,7 +34,7 @@ from outreach_helper.merging import (
     merge_users,
 )
 from outreach_helper.rendering import RenderMemo, render
-from outreach_helper.service import _SEVERITY, Answer, HelperService, NotFoundError
+from outreach_helper.service import SEVERITY, Answer, HelperService, NotFoundError
 from outreach_helper.upstreams import ByName, UnknownDashboard
 
 ALL = "all"
@@ -131,7 +131,7 @@ class Everywhere:
         fresh_until = min(
             [answer.fresh_until for answer in answers] + [now + m.retry_in for m in missing]
         )
-        state = max((answer.state for answer in answers), key=_SEVERITY.__getitem__)
+        state = max((answer.state for answer in answers), key=SEVERITY.__getitem__)
         return Answer(
             body=body,
             now=now,

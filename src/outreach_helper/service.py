@@ -50,7 +50,7 @@ from outreach_helper.views import (
 View = Callable[[datetime], tuple[Any, datetime | None]]
 
 # Cache-Status severity: an answer is as fresh as its least fresh part.
-_SEVERITY = {
+SEVERITY = {
     CacheState.FRESH: 0,
     CacheState.MISS: 1,
     CacheState.STALE: 2,
@@ -147,7 +147,7 @@ class Sources:
         self.lookups.append((kind, lookup.state.value if lookup.found else "negative"))
         self.fetched_at = min(self.fetched_at, fetched_at)
         self.fresh_until = min(self.fresh_until, fetched_at + ttl)
-        if _SEVERITY[lookup.state] > _SEVERITY[self.state]:
+        if SEVERITY[lookup.state] > SEVERITY[self.state]:
             self.state = lookup.state
 
     def add_failure(self) -> None:
