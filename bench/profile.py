@@ -105,8 +105,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--redis", action="store_true", help="a private Redis, not memory")
     parser.add_argument("--show-all", action="store_true", help="library frames too")
-    parser.add_argument("--new-names", action="store_true",
-                        help=f"add {NEW_PARTICIPANTS} (names never sent before)")
+    parser.add_argument(
+        "--new-names", action="store_true", help=f"add {NEW_PARTICIPANTS} (names never sent before)"
+    )
     parser.add_argument("paths", nargs="*", default=PATHS)
     args = parser.parse_args()
     if args.new_names:
