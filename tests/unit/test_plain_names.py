@@ -163,3 +163,13 @@ def test_valid_names_refuses_exactly_blank_items(raw: str) -> None:
         return names.names
 
     assert outcome(valid_names, raw) == outcome(before, raw)
+
+
+def test_a_list_sent_again_is_the_same_answer_in_lists_of_its_own() -> None:
+    first = parse_name_list("Ada_Example|bob|A#b")
+    first.names.append("Mallory")
+    first.invalid.clear()
+    first.normalized.clear()
+    again = parse_name_list("Ada_Example|bob|A#b")
+    assert again == per_name("Ada_Example|bob|A#b")
+    assert again.names == ["Ada Example", "Bob"] and len(again.invalid) == 1

@@ -8,6 +8,8 @@ usernames are reported with the reason instead of failing the whole list.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
 
 from .usernames import InvalidUsername, normalize_username_cached, plain_names
 
@@ -41,6 +43,19 @@ def parse_name_list(raw: str, *, limit: int = MAX_NAMES, spellings: bool = True)
     Raises TooManyNames when more than `limit` items are sent (counted as sent, empty ones
     and duplicates included, as the MediaWiki API counts).
     """
+    names, invalid, normalized = _parsed(raw, limit, spellings)
+    return NameList(list(names), list(invalid), list(normalized))
+
+
+# A gadget sends the very same list again for the same page: the whole result is memoised,
+# as tuples (each caller gets lists of its own). Errors are not memoised.
+@lru_cache(maxsize=256)
+def _parsed(raw: str, limit: int, spellings: bool) -> tuple[tuple[Any, ...], ...]:
+    parsed = _parse(raw, limit, spellings)
+    return tuple(parsed.names), tuple(parsed.invalid), tuple(parsed.normalized)
+
+
+def _parse(raw: str, limit: int, spellings: bool) -> NameList:
     items = raw.split("|")
     if len(items) > limit:
         raise TooManyNames(f"at most {limit} usernames per request (got {len(items)})")
