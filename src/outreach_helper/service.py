@@ -317,14 +317,20 @@ class HelperService:
         sources = Sources()
         self._add(sources, knowledge.kind, "all", lookup)
         dashboard = self.upstream.name
+        # The answer depends only on the names that are keys (often none: most names in a
+        # list are in no course), so lists with the same keys share one rendered body.
+        people = known.index.people
+        keys = tuple(name for name in names if name in people)
 
         def view(now: datetime) -> tuple[Any, datetime | None]:
             moment = now.timestamp()
-            body = participants_view(names, known.index, known.as_of, moment, dashboard)
-            changes = participation_change(known.index, names, moment)
+            body = participants_view(keys, known.index, known.as_of, moment, dashboard)
+            changes = participation_change(known.index, keys, moment)
             return body, None if changes is None else _utc(changes)
 
-        return self._answer(key, sources, view, memo=self._batch_memo)
+        return self._answer(
+            key, sources, view, memo=self._batch_memo, memo_key=("participants", keys)
+        )
 
     # --- reading ------------------------------------------------------------------------
 
@@ -494,14 +500,21 @@ class HelperService:
         return sources.fresh_until
 
     def _answer(
-        self, key: tuple[Any, ...], sources: Sources, view: View, *, memo: RenderMemo | None = None
+        self,
+        key: tuple[Any, ...],
+        sources: Sources,
+        view: View,
+        *,
+        memo: RenderMemo | None = None,
+        memo_key: tuple[Any, ...] | None = None,
     ) -> Answer:
         """The answer for `sources` now: the memoised body while its entries and the window
         boundaries it depends on are unchanged, else a new one (memoised unless a part
-        failed, since a retry may then succeed)."""
+        failed, since a retry may then succeed). `memo_key`: what the body depends on
+        besides `sources`, when that is less than `key` (by default `key`)."""
         memo = memo or self._memo
         now = self._clock()
-        memo_key = (*key, *sources.key)
+        memo_key = (*(key if memo_key is None else memo_key), *sources.key)
         hit = None if sources.degraded else memo.get(memo_key, now)
         if hit is not None:
             body, valid_until = hit

@@ -303,7 +303,7 @@ def batch_view(names: NameList, outcomes: dict[str, tuple[int, Any]]) -> dict[st
 
 
 def participants_view(
-    names: list[str], index: Index, as_of: float, now: float, dashboard: str
+    names: Iterable[str], index: Index, as_of: float, now: float, dashboard: str
 ) -> dict[str, Any]:
     """`/api/participants`: each name in a current course, with its state, role and
     courses; a name that is not a key is in none (domain/participation.py)."""

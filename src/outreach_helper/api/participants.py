@@ -3,6 +3,8 @@ gadget's marks in lists; answered from the participants knowledge, never per nam
 
 from __future__ import annotations
 
+from urllib.parse import unquote
+
 from fastapi import APIRouter, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.responses import Response
@@ -40,11 +42,25 @@ def _query_error(message: str, kind: str) -> RequestValidationError:
     return RequestValidationError([{"loc": ("query", "usernames"), "msg": message, "type": kind}])
 
 
+def sent_usernames(request: Request) -> list[str]:
+    """`request.query_params.getlist("usernames")`, decoded without parsing the whole query
+    when it is `usernames=...` alone (the gadget's request), exactly as `parse_qsl` would:
+    `+` is a space, then percent-decoding as UTF-8 with U+FFFD for bad bytes. `%7C` becomes
+    `|` first: it does wherever it stands (a `%` always starts an escape of its own), and
+    the standard library decodes escapes one by one in Python, 49 of them in 50 names."""
+    query: bytes = request.scope["query_string"]
+    if query.startswith(b"usernames=") and b"&" not in query:
+        value = query[10:].decode("latin-1").replace("+", " ")
+        return [unquote(value.replace("%7C", "|").replace("%7c", "|"), errors="replace")]
+    return request.query_params.getlist("usernames")
+
+
 def valid_names(raw: str) -> list[str]:
     """1 to 50 normalised names; any empty or invalid one is a 400 (nothing is fetched)."""
-    if any(not item.strip() for item in raw.split("|")):
+    items = raw.split("|")
+    if "" in items or any(map(str.isspace, items)):  # what `not item.strip()` means
         raise InvalidUsername("usernames: 1 to 50 names separated by '|', none empty")
-    names = parse_name_list(raw)
+    names = parse_name_list(raw, spellings=False)  # the answer does not list spellings
     if names.invalid:
         sent, why = names.invalid[0]
         raise InvalidUsername(f"usernames: {sent!r}: {why}")
@@ -69,7 +85,7 @@ def valid_names(raw: str) -> list[str]:
     "courses too.",
 )
 async def get_participants(request: Request) -> Response:
-    sent = request.query_params.getlist("usernames")
+    sent = sent_usernames(request)
     if not sent:
         raise _query_error("Field required", "missing")
     if len(sent) > 1:

@@ -8,8 +8,10 @@ usernames are reported with the reason instead of failing the whole list.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
 
-from .usernames import InvalidUsername, normalize_username_cached
+from .usernames import InvalidUsername, normalize_username_cached, plain_names
 
 __all__ = ["MAX_NAMES", "NAME_LIST_PATTERN", "NameList", "TooManyNames", "parse_name_list"]
 
@@ -33,16 +35,33 @@ class NameList:
     normalized: list[tuple[str, str]] = field(default_factory=list)
 
 
-def parse_name_list(raw: str, *, limit: int = MAX_NAMES) -> NameList:
+def parse_name_list(raw: str, *, limit: int = MAX_NAMES, spellings: bool = True) -> NameList:
     """Split, normalise and de-duplicate; empty items (`A||B`, a trailing `|`) are skipped,
-    so an empty list is an empty answer, not an error.
+    so an empty list is an empty answer, not an error. `spellings=False`: `normalized` is
+    left empty, for a caller that does not report them.
 
     Raises TooManyNames when more than `limit` items are sent (counted as sent, empty ones
     and duplicates included, as the MediaWiki API counts).
     """
+    names, invalid, normalized = _parsed(raw, limit, spellings)
+    return NameList(list(names), list(invalid), list(normalized))
+
+
+# A gadget sends the very same list again for the same page: the whole result is memoised,
+# as tuples (each caller gets lists of its own). Errors are not memoised.
+@lru_cache(maxsize=256)
+def _parsed(raw: str, limit: int, spellings: bool) -> tuple[tuple[Any, ...], ...]:
+    parsed = _parse(raw, limit, spellings)
+    return tuple(parsed.names), tuple(parsed.invalid), tuple(parsed.normalized)
+
+
+def _parse(raw: str, limit: int, spellings: bool) -> NameList:
     items = raw.split("|")
     if len(items) > limit:
         raise TooManyNames(f"at most {limit} usernames per request (got {len(items)})")
+    plain = plain_names(raw)
+    if plain is not None:
+        return _plain_list(raw, items, plain, spellings)
     result = NameList()
     seen: set[str] = set()
     invalid_seen: set[str] = set()
@@ -57,10 +76,22 @@ def parse_name_list(raw: str, *, limit: int = MAX_NAMES) -> NameList:
                 invalid_seen.add(item)
                 result.invalid.append((item, str(error)))
             continue
-        if item != name and (item, name) not in pairs_seen:
+        if spellings and item != name and (item, name) not in pairs_seen:
             pairs_seen.add((item, name))
             result.normalized.append((item, name))
         if name not in seen:
             seen.add(name)
             result.names.append(name)
     return result
+
+
+def _plain_list(raw: str, items: list[str], names: list[str], spellings: bool) -> NameList:
+    """What the loop above makes when every item is plain (`plain_names`): none is invalid,
+    and an item differs from its name only by its underscores. Whole-list steps in C."""
+    distinct = dict.fromkeys(names)
+    distinct.pop("", None)  # empty items are skipped
+    normalized: list[tuple[str, str]] = []
+    if spellings and "_" in raw:
+        pairs = ((item, name) for item, name in zip(items, names, strict=True) if item != name)
+        normalized = list(dict.fromkeys(pairs))
+    return NameList(list(distinct), [], normalized)
