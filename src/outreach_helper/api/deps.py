@@ -82,7 +82,8 @@ def service_for(request: Request, *, everywhere: bool = True) -> HelperService |
     """The service `dashboard=` names (the default one without it): empty, repeated or
     unknown is a 400 listing the configured names, as is `all` where not allowed."""
     services: Services = request.app.state.services
-    if not request.scope.get("query_string"):
+    # Most requests name no dashboard: skip parsing their query (50 names cost ~10 us).
+    if b"dashboard" not in request.scope.get("query_string", b""):
         return services.default
     sent = request.query_params.getlist("dashboard")
     if not sent:
