@@ -148,6 +148,40 @@ def test_loaded_twice_acts_once(
     assert len(service.requests("GET")) == 1
 
 
+@pytest.mark.parametrize(
+    ("dashboards", "query", "warned"),
+    [
+        (None, "", False),  # the default, ['outreach']: today's URLs, nothing added
+        ("['outreach']", "", False),
+        ("['wikiedu']", "dashboard=wikiedu", False),
+        ("'wikiedu'", "dashboard=wikiedu", False),  # one name as a string
+        ("['wikiedu', 'outreach', 'wikiedu']", "dashboard=all", False),
+        ("[]", "", True),  # shapes it cannot use: the default, and a warning
+        ("['Wiki Ed']", "", True),
+        ("42", "", True),
+    ],
+)
+def test_the_dashboards_setting_decides_what_is_asked(
+    service: Service,
+    site: str,
+    context: BrowserContext,
+    open_page: Callable[..., GadgetPage],
+    dashboards: str | None,
+    query: str,
+    warned: bool,
+) -> None:
+    if dashboards is not None:
+        context.add_init_script(f"window.outreachHelperConfig = {{ dashboards: {dashboards} }};")
+    gadget_page = open_page(wiki(site, f"User:{ds.ADA}"))
+    gadget_page.outcome()
+    [request] = service.requests("GET")  # still one request per page view
+    assert (request.path, request.query) == (status_path(ds.ADA), query)
+    warnings = [m.text for m in gadget_page.console
+                if m.type == "warning" and "setting dashboards" in m.text]  # fmt: skip
+    assert len(warnings) == (1 if warned else 0), warnings
+    assert gadget_page.uncaught == []
+
+
 # --- the dialog ------------------------------------------------------------------------------
 
 
@@ -165,7 +199,7 @@ def test_dialog_lists_courses_dates_roles_and_facilitators(
 
     expected = [  # the event on now first, then the active course
         (ds.SLUG_ACTIVE, "Event on now", "Facilitator"),
-        (ds.SLUG_TRACKING, "Active", "Participant"),
+        (ds.SLUG_TRACKING, "Active", "Editor"),
     ]
     for course, (slug, badge, role) in zip(courses.all(), expected, strict=True):
         details = data.course(slug)
@@ -228,7 +262,7 @@ def test_dialog_merges_a_double_enrollment(
     expect(dialog.locator(".outreach-helper-course")).to_have_count(2)
     both = dialog.locator(f'.outreach-helper-course[data-slug="{ds.SLUG_AMPERSAND}"]')
     roles = both.locator("dd").nth(2).inner_text()
-    assert sorted(roles.split(", ")) == ["Facilitator", "Participant"]
+    assert sorted(roles.split(", ")) == ["Editor", "Facilitator"]
 
 
 def test_dialog_dates_follow_the_user_language(
