@@ -10,7 +10,10 @@
  *   yellow - a course of theirs is active (its edits are tracked), but no event is on;
  *   grey   - they have courses, none of them active.
  * The link opens a dialog that lists the courses (dates, the user's role, facilitators) and
- * copies a {{ping}} for the facilitators. On lists of changes (Recent changes, Watchlist,
+ * copies a {{ping}} for the facilitators. The `dashboards` setting adds other dashboards the
+ * service answers for, such as the Wiki Education Dashboard (https://dashboard.wikiedu.org):
+ * then the link names the program, and the dialog lists each dashboard's courses apart, in
+ * that dashboard's words (Student and Instructor in Wiki Education's classroom courses). On lists of changes (Recent changes, Watchlist,
  * histories, New pages, logs) it marks each username in a current course with a small light
  * (one request per 50 names; a facilitator's mark also has outreach-helper-mark-facilitator).
  * If the service is slow or down, nothing is shown: the gadget never breaks a page.
