@@ -20,7 +20,6 @@ from tests.browser.harness import GadgetPage, ThreadServer, broken_service
 from tests.fakedash.server import FakeDashboard
 from tests.servers import AppServer, free_port
 
-DASHBOARD = "https://outreachdashboard.wmflabs.org"
 LINK = "#p-tb #t-outreach-helper"
 ORIGINAL_TOOLS = 3  # the demo skin's own Tools entries on a user page
 
@@ -205,7 +204,8 @@ def test_dialog_lists_courses_dates_roles_and_facilitators(
         details = data.course(slug)
         title = course.locator(".outreach-helper-course-title")
         expect(title).to_have_text(details["title"])
-        assert unquote(title.get_attribute("href")) == f"{DASHBOARD}/courses/{slug}"
+        # The course's page on the Dashboard the service read it from (its dashboard_url).
+        assert unquote(title.get_attribute("href")) == f"{fake.base_url}/courses/{slug}"
         expect(course.locator(".outreach-helper-badge")).to_have_text(badge)
         facts = dict(zip(course.locator("dt").all_inner_texts(),
                          course.locator("dd").all_inner_texts(), strict=True))  # fmt: skip
@@ -222,6 +222,12 @@ def test_dialog_lists_courses_dates_roles_and_facilitators(
 
     ping = dialog.locator(".outreach-helper-ping-text")
     expect(ping).to_have_value(f"{{{{ping|{ds.ADA}|{ds.CHIDI}|{ds.ELODIE}}}}}")
+    # Today's dialog for the default dashboard alone: no heading naming it, one ping, and
+    # the user's page on the Dashboard the answer names (its dashboard_urls).
+    expect(dialog.locator("h3")).to_have_count(0)
+    profile = dialog.locator(".outreach-helper-footer a")
+    expect(profile).to_have_text("Profile on the Outreach Dashboard")
+    assert profile.get_attribute("href") == f"{fake.base_url}/users/{quote(ds.ADA)}"
     # One status request on load, then the two detail requests on click.
     paths = sorted(f"{seen.path}?{seen.query}" for seen in service.requests("GET"))
     user = ds.ADA.replace(" ", "_")

@@ -157,7 +157,7 @@
 			// The dashboards to ask, as the service names them: 'outreach' (the Outreach
 			// Dashboard), 'wikiedu' (the Wiki Education Dashboard); English Wikipedia, say:
 			// [ 'wikiedu', 'outreach' ]. The dialog lists their courses in this order.
-			dashboards: [ DEFAULT_DASHBOARD ]
+			dashboards: [ 'outreach' ]
 		}, window.outreachHelperConfig );
 	}
 
