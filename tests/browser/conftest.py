@@ -1,6 +1,8 @@
 """Fixtures: Debian's Chromium under Playwright, the service over the fake Dashboard (its
-requests recorded), the demo wiki on another origin, as a real wiki would be, and a real
-MediaWiki 1.39 with the gadget installed (one per session: it takes a few seconds)."""
+requests recorded; `both_service` over it and a second fake, the Wiki Education
+Dashboard's world), the demo wiki on another origin, as a real wiki would be, and a real
+MediaWiki 1.39 with the gadget installed (one per session: it takes a few seconds), whose
+service answers for both fakes (the Outreach Dashboard the default)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, expect, sync_playwright
 
+from outreach_helper.demo import wikiedu as we
 from outreach_helper.demo.site import create_demo_site
 from outreach_helper.settings import Settings
 from tests.browser.harness import (
@@ -71,6 +74,40 @@ def service(make_settings: Callable[..., Settings]) -> Iterator[Service]:
     running.server.stop()
 
 
+# --- two dashboards: the fake Outreach Dashboard and the fake Wiki Education Dashboard ---
+
+
+@pytest.fixture(scope="session")
+def wikiedu_server() -> Iterator[FakeDashboard]:
+    """A second fake Dashboard serving the Wiki Education world, on a port of its own."""
+    with FakeDashboard(we.build_wikiedu_dataset()) as server:
+        yield server
+
+
+@pytest.fixture
+def wikiedu_fake(wikiedu_server: FakeDashboard) -> Iterator[FakeDashboard]:
+    wikiedu_server.reset_knobs()
+    wikiedu_server.reset()
+    yield wikiedu_server
+    wikiedu_server.reset_knobs()
+
+
+def both_dashboards(wikiedu: FakeDashboard) -> str:
+    """`DASHBOARDS` for the service over both fakes: outreach (OUTREACH_BASE_URL, the
+    default) and wikiedu on its loopback port."""
+    return f"outreach,wikiedu={wikiedu.base_url}"
+
+
+@pytest.fixture
+def both_service(
+    make_settings: Callable[..., Settings], wikiedu_fake: FakeDashboard
+) -> Iterator[Service]:
+    """The real service answering for both fake Dashboards."""
+    running = Service(make_settings(dashboards=both_dashboards(wikiedu_fake)))
+    yield running
+    running.server.stop()
+
+
 @pytest.fixture
 def serve_site() -> Iterator[Callable[[str], str]]:
     """Starts the demo wiki asking a given service; returns its base URL."""
@@ -115,11 +152,13 @@ def open_page(context: BrowserContext) -> Callable[..., GadgetPage]:
 
 
 @pytest.fixture(scope="session")
-def wiki_service(fake_server: FakeDashboard) -> Iterator[Service]:
-    """The service the real wiki's gadget asks, over the fake Dashboard, for the session."""
+def wiki_service(fake_server: FakeDashboard, wikiedu_server: FakeDashboard) -> Iterator[Service]:
+    """The service the real wiki's gadget asks, for the session: over both fake Dashboards,
+    the Outreach Dashboard the default (what a gadget with today's settings asks)."""
     settings = Settings(
         _env_file=None, outreach_base_url=fake_server.base_url, contact="tests@example.org",
         redis_key_prefix=f"test-{uuid.uuid4().hex}:", redis_url=None, redis_host=None,
+        dashboards=both_dashboards(wikiedu_server),
     )  # fmt: skip
     running = Service(settings)
     yield running

@@ -20,7 +20,6 @@ from tests.browser.harness import GadgetPage, ThreadServer, broken_service
 from tests.fakedash.server import FakeDashboard
 from tests.servers import AppServer, free_port
 
-DASHBOARD = "https://outreachdashboard.wmflabs.org"
 LINK = "#p-tb #t-outreach-helper"
 ORIGINAL_TOOLS = 3  # the demo skin's own Tools entries on a user page
 
@@ -148,6 +147,40 @@ def test_loaded_twice_acts_once(
     assert len(service.requests("GET")) == 1
 
 
+@pytest.mark.parametrize(
+    ("dashboards", "query", "warned"),
+    [
+        (None, "", False),  # the default, ['outreach']: today's URLs, nothing added
+        ("['outreach']", "", False),
+        ("['wikiedu']", "dashboard=wikiedu", False),
+        ("'wikiedu'", "dashboard=wikiedu", False),  # one name as a string
+        ("['wikiedu', 'outreach', 'wikiedu']", "dashboard=all", False),
+        ("[]", "", True),  # shapes it cannot use: the default, and a warning
+        ("['Wiki Ed']", "", True),
+        ("42", "", True),
+    ],
+)
+def test_the_dashboards_setting_decides_what_is_asked(
+    service: Service,
+    site: str,
+    context: BrowserContext,
+    open_page: Callable[..., GadgetPage],
+    dashboards: str | None,
+    query: str,
+    warned: bool,
+) -> None:
+    if dashboards is not None:
+        context.add_init_script(f"window.outreachHelperConfig = {{ dashboards: {dashboards} }};")
+    gadget_page = open_page(wiki(site, f"User:{ds.ADA}"))
+    gadget_page.outcome()
+    [request] = service.requests("GET")  # still one request per page view
+    assert (request.path, request.query) == (status_path(ds.ADA), query)
+    warnings = [m.text for m in gadget_page.console
+                if m.type == "warning" and "setting dashboards" in m.text]  # fmt: skip
+    assert len(warnings) == (1 if warned else 0), warnings
+    assert gadget_page.uncaught == []
+
+
 # --- the dialog ------------------------------------------------------------------------------
 
 
@@ -165,13 +198,14 @@ def test_dialog_lists_courses_dates_roles_and_facilitators(
 
     expected = [  # the event on now first, then the active course
         (ds.SLUG_ACTIVE, "Event on now", "Facilitator"),
-        (ds.SLUG_TRACKING, "Active", "Participant"),
+        (ds.SLUG_TRACKING, "Active", "Editor"),
     ]
     for course, (slug, badge, role) in zip(courses.all(), expected, strict=True):
         details = data.course(slug)
         title = course.locator(".outreach-helper-course-title")
         expect(title).to_have_text(details["title"])
-        assert unquote(title.get_attribute("href")) == f"{DASHBOARD}/courses/{slug}"
+        # The course's page on the Dashboard the service read it from (its dashboard_url).
+        assert unquote(title.get_attribute("href")) == f"{fake.base_url}/courses/{slug}"
         expect(course.locator(".outreach-helper-badge")).to_have_text(badge)
         facts = dict(zip(course.locator("dt").all_inner_texts(),
                          course.locator("dd").all_inner_texts(), strict=True))  # fmt: skip
@@ -188,6 +222,12 @@ def test_dialog_lists_courses_dates_roles_and_facilitators(
 
     ping = dialog.locator(".outreach-helper-ping-text")
     expect(ping).to_have_value(f"{{{{ping|{ds.ADA}|{ds.CHIDI}|{ds.ELODIE}}}}}")
+    # Today's dialog for the default dashboard alone: no heading naming it, one ping, and
+    # the user's page on the Dashboard the answer names (its dashboard_urls).
+    expect(dialog.locator("h3")).to_have_count(0)
+    profile = dialog.locator(".outreach-helper-footer a")
+    expect(profile).to_have_text("Profile on the Outreach Dashboard")
+    assert profile.get_attribute("href") == f"{fake.base_url}/users/{quote(ds.ADA)}"
     # One status request on load, then the two detail requests on click.
     paths = sorted(f"{seen.path}?{seen.query}" for seen in service.requests("GET"))
     user = ds.ADA.replace(" ", "_")
@@ -228,7 +268,7 @@ def test_dialog_merges_a_double_enrollment(
     expect(dialog.locator(".outreach-helper-course")).to_have_count(2)
     both = dialog.locator(f'.outreach-helper-course[data-slug="{ds.SLUG_AMPERSAND}"]')
     roles = both.locator("dd").nth(2).inner_text()
-    assert sorted(roles.split(", ")) == ["Facilitator", "Participant"]
+    assert sorted(roles.split(", ")) == ["Editor", "Facilitator"]
 
 
 def test_dialog_dates_follow_the_user_language(

@@ -4,7 +4,10 @@ says, the accounts of the demo users, and a few pages and edits for the lists.
 Accounts (wiki users exist for each, so `wgRelevantUserName` is set on their pages):
 ADA (an event on now), ELODIE (an active course), PAST (only ended courses), NOBODY (on the
 Dashboard, no course), UNKNOWN_USER (not on the Dashboard), ZOE (edits later, for live
-updates), the patroller (gadget enabled in preferences, watches pages) and Admin.
+updates), the Wiki Education student `we.STUDENT` (on the second fake Dashboard only; her
+user page is an edit of hers), the patroller (gadget enabled in preferences, watches pages),
+the tinkerer and the English Wikipedia patroller (both with settings in their common.js)
+and Admin.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import re
 
 from outreach_helper import gadget
 from outreach_helper.demo import dataset as ds
+from outreach_helper.demo import wikiedu as we
 from tests.browser.harness import ROOT
 from tests.browser.mediawiki import ADMIN
 
@@ -29,6 +33,11 @@ TINKERER_SETTINGS = (
     f"mw.messages.set( {{ 'outreach-helper-link-event': '{LOCAL_LINK_EVENT}', "
     "'outreach-helper-link-tracking': '' } );"
 )
+# A patroller of a wiki such as English Wikipedia, whose common.js asks both dashboards, as
+# the README's example of the `dashboards` setting says.
+ENWIKI_PATROLLER = "Enwiki Patroller"
+ENWIKI_PATROLLER_PASSWORD = "enwiki-patroller-password-for-tests"
+ENWIKI_SETTINGS = "window.outreachHelperConfig = { dashboards: [ 'wikiedu', 'outreach' ] };\n"
 IP_EDITOR = "192.0.2.7"
 ARTICLE = "Lagos"
 NEW_ARTICLE = "Ibadan"  # created by Ada: a new page of hers on Special:NewPages
@@ -50,7 +59,8 @@ USERS = {
 # only (from /api/participants); past participants keep their grey light on their pages.
 UNMARKED = ("none", "inactive")
 MARKS = {**{user: ("" if light in UNMARKED else light) for user, light in USERS.items()},
-         ds.ZOE: "event", PATROLLER: "", TINKERER: "", ADMIN: "",
+         ds.ZOE: "event", PATROLLER: "", TINKERER: "", ENWIKI_PATROLLER: "", ADMIN: "",
+         we.STUDENT: "",  # on the Wiki Education Dashboard only: today's settings ask outreach
          "MediaWiki default": "", IP_EDITOR: ""}  # fmt: skip
 
 
@@ -128,12 +138,17 @@ def wiki_plan(api_base: str) -> dict:
         {"title": IP_ONLY_ARTICLE, "text": "A city.", "ip": IP_EDITOR, "summary": "new"},
         {"title": f"User:{TINKERER}/common.js", "text": TINKERER_SETTINGS, "user": TINKERER,
          "summary": "my settings"},
+        {"title": f"User:{ENWIKI_PATROLLER}/common.js", "text": ENWIKI_SETTINGS,
+         "user": ENWIKI_PATROLLER, "summary": "both dashboards"},
+        {"title": f"User:{we.STUDENT}", "text": "I study environmental history.",
+         "user": we.STUDENT, "summary": "about me"},
     ]  # fmt: skip
-    users = [{"name": user} for user in [*USERS, ds.ZOE]]
+    users = [{"name": user} for user in [*USERS, ds.ZOE, we.STUDENT]]
     for user in users:  # for {{GENDER:}} in the dialog's role words
         if user["name"] in GENDERS:
             user["options"] = {"gender": GENDERS[user["name"]]}
-    for name, password in [(PATROLLER, PATROLLER_PASSWORD), (TINKERER, TINKERER_PASSWORD)]:
+    for name, password in [(PATROLLER, PATROLLER_PASSWORD), (TINKERER, TINKERER_PASSWORD),
+                           (ENWIKI_PATROLLER, ENWIKI_PATROLLER_PASSWORD)]:  # fmt: skip
         users.append({"name": name, "password": password, "options": {f"gadget-{GADGET}": 1}})
     watched = [ARTICLE, f"User:{ds.ADA}", f"User:{ds.NOBODY}"]
     return {

@@ -75,14 +75,19 @@ def test_every_message_used_has_an_english_default() -> None:
     source = SOURCE
     defaults = set(re.findall(r"^\t\t'(outreach-helper-[a-z-]+)':", source, re.MULTILINE))
     used = set(re.findall(r"'(outreach-helper-[a-z-]+)'", source))
-    built = {  # keys the gadget builds from a prefix and a state or role
-        f"outreach-helper-{kind}-{state}"
-        for kind in ("link", "tooltip", "state")
-        for state in ("event", "tracking", "inactive")
-    } | {
-        f"outreach-helper-role-{role}"
-        for role in ("student", "facilitator", "campus-volunteer", "online-volunteer", "staff")
-    }
+    states = ("event", "tracking", "inactive")
+    roles = ("student", "instructor", "editor", "facilitator", "campus-volunteer",
+             "online-volunteer", "staff")  # fmt: skip
+    built = {  # keys the gadget builds from a prefix and a state, role or dashboard
+        *(f"outreach-helper-{kind}-{state}" for kind in ("link", "tooltip", "state")
+          for state in states),
+        *(f"outreach-helper-link-program-{state}" for state in states),
+        *(f"outreach-helper-role-{role}" for role in roles),
+        *(f"outreach-helper-ping-{which}{words}" for which in ("active", "all")
+          for words in ("", "-instructors")),
+        *(f"outreach-helper-{kind}-{name}" for kind in ("program", "dashboard")
+          for name in ("outreach", "wikiedu")),
+    }  # fmt: skip
     # Class names share the prefix; only keys passed to msg()/mw.message() must be defined.
     keys = {
         key

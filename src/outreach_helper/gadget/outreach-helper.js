@@ -10,7 +10,10 @@
  *   yellow - a course of theirs is active (its edits are tracked), but no event is on;
  *   grey   - they have courses, none of them active.
  * The link opens a dialog that lists the courses (dates, the user's role, facilitators) and
- * copies a {{ping}} for the facilitators. On lists of changes (Recent changes, Watchlist,
+ * copies a {{ping}} for the facilitators. The `dashboards` setting adds other dashboards the
+ * service answers for, such as the Wiki Education Dashboard (https://dashboard.wikiedu.org):
+ * then the link names the program, and the dialog lists each dashboard's courses apart, in
+ * that dashboard's words (Student and Instructor in Wiki Education's classroom courses). On lists of changes (Recent changes, Watchlist,
  * histories, New pages, logs) it marks each username in a current course with a small light
  * (one request per 50 names; a facilitator's mark also has outreach-helper-mark-facilitator).
  * If the service is slow or down, nothing is shown: the gadget never breaks a page.
@@ -28,7 +31,17 @@
 ( function () {
 	'use strict';
 
-	var DASHBOARD = 'https://outreachdashboard.wmflabs.org';
+	// Where each known dashboard lives, for links when the service's answer does not say
+	// (its `dashboard_urls` and each course's `dashboard_url` win).
+	var DASHBOARD_BASES = {
+		outreach: 'https://outreachdashboard.wmflabs.org',
+		wikiedu: 'https://dashboard.wikiedu.org'
+	};
+	var DEFAULT_DASHBOARD = 'outreach';
+	// A dashboard's name, as the service's DASHBOARDS spells it.
+	var DASHBOARD_NAME = /^[a-z0-9]+$/;
+	// Rosters read when the dialog opens, to tell instructors from Wiki Education staff.
+	var MAX_ROSTERS = 10;
 	// Wikimedia asks scripts to say who they are; browsers do not let them set User-Agent.
 	var API_USER_AGENT = 'outreach-helper-gadget/1.1 (https://outreach-helper.toolforge.org/)';
 	var LINK_ID = 't-outreach-helper';
@@ -47,7 +60,17 @@
 		'outreach-helper-tooltip-event': '$1 is in an Outreach Dashboard event happening now',
 		'outreach-helper-tooltip-tracking': '$1 is in an active Outreach Dashboard course; no event is on right now',
 		'outreach-helper-tooltip-inactive': '$1 has Outreach Dashboard courses, none of them active',
+		'outreach-helper-link-program-event': '$1: event now',
+		'outreach-helper-link-program-tracking': '$1: active course',
+		'outreach-helper-link-program-inactive': '$1: no active course',
+		'outreach-helper-tooltip-program': '$1 – $2',
+		'outreach-helper-program-outreach': 'Outreach',
+		'outreach-helper-program-wikiedu': 'Wiki Education',
+		'outreach-helper-dashboard-outreach': 'Outreach Dashboard',
+		'outreach-helper-dashboard-wikiedu': 'Wiki Education Dashboard',
+		'outreach-helper-dashboard-other': 'Dashboard ($1)',
 		'outreach-helper-dialog-title': 'Outreach Dashboard courses of $1',
+		'outreach-helper-dialog-title-courses': 'Dashboard courses of $1',
 		'outreach-helper-close': 'Close',
 		'outreach-helper-loading': 'Loading…',
 		'outreach-helper-unavailable': 'The course data is unavailable right now. Please try again later.',
@@ -61,32 +84,52 @@
 		'outreach-helper-date-range': '$1 – $2',
 		'outreach-helper-dates-unknown': 'unknown',
 		'outreach-helper-role': 'Role',
-		'outreach-helper-role-student': '{{GENDER:$1|Participant}}',
+		'outreach-helper-role-student': '{{GENDER:$1|Student}}',
+		'outreach-helper-role-instructor': '{{GENDER:$1|Instructor}}',
+		'outreach-helper-role-editor': '{{GENDER:$1|Editor}}',
 		'outreach-helper-role-facilitator': '{{GENDER:$1|Facilitator}}',
-		'outreach-helper-role-campus-volunteer': '{{GENDER:$1|Campus volunteer}}',
-		'outreach-helper-role-online-volunteer': '{{GENDER:$1|Online volunteer}}',
-		'outreach-helper-role-staff': '{{GENDER:$1|Wiki Education staff}}',
+		'outreach-helper-role-campus-volunteer': '{{GENDER:$1|Campus Volunteer}}',
+		'outreach-helper-role-online-volunteer': '{{GENDER:$1|Online Volunteer}}',
+		'outreach-helper-role-staff': '{{GENDER:$1|Wiki Education Staff}}',
 		'outreach-helper-facilitators': '{{PLURAL:$1|Facilitator|Facilitators}}',
+		'outreach-helper-instructors': '{{PLURAL:$1|Instructor|Instructors}}',
 		'outreach-helper-no-facilitators': 'none listed',
 		'outreach-helper-facilitators-unknown': 'unknown',
 		'outreach-helper-ping-active': 'Ping the facilitators of the active courses:',
 		'outreach-helper-ping-all': 'Ping the facilitators of these courses:',
+		'outreach-helper-ping-active-instructors': 'Ping the instructors of the active courses:',
+		'outreach-helper-ping-all-instructors': 'Ping the instructors of these courses:',
 		// Wikis name their ping template differently; $1 is "Name1|Name2|...".
 		'outreach-helper-ping-template': '{{ping|$1}}',
 		'outreach-helper-copy': 'Copy',
 		'outreach-helper-copied': 'Copied to the clipboard.',
 		'outreach-helper-copy-failed': 'Could not copy. Select the text and copy it yourself.',
-		'outreach-helper-profile': 'Profile on the Outreach Dashboard'
+		'outreach-helper-profile': 'Profile on the Outreach Dashboard',
+		'outreach-helper-profile-on': 'Profile on the $1'
 	};
 
-	// The Dashboard sends English role labels; these are the keys to show them translated.
+	// The service names a user's role in the course's own words (its `role_name`, English);
+	// these are the keys to show them translated.
 	var ROLE_KEYS = {
 		Student: 'student',
-		Instructor: 'facilitator',
+		Instructor: 'instructor',
+		Editor: 'editor',
+		Facilitator: 'facilitator',
 		'Campus Volunteer': 'campus-volunteer',
 		'Online Volunteer': 'online-volunteer',
 		'Wiki Education Staff': 'staff'
 	};
+	// A course's `string_prefix` says which words its Dashboard uses: 'courses' (Wiki
+	// Education's classroom courses: Student, Instructor, Course) or 'courses_generic'
+	// (Editor, Facilitator, Program). A service that sends only `user_role` ("Student",
+	// "Instructor") is read through these.
+	var CLASSROOM = 'courses';
+	var GENERIC = 'courses_generic';
+	var OWN_WORDS = {
+		courses: { Student: 'Student', Instructor: 'Instructor' },
+		courses_generic: { Student: 'Editor', Instructor: 'Facilitator' }
+	};
+	var WIKI_ED_STAFF_ROLE = 4;
 
 	// Loaded twice (a gadget and a common.js import, say)? Act once.
 	if ( window.outreachHelperLoaded ) {
@@ -110,8 +153,46 @@
 			// Mark usernames with courses on Recent changes, Watchlist, histories, etc.
 			marks: true,
 			// Milliseconds to wait for the service before giving up quietly.
-			timeout: 8000
+			timeout: 8000,
+			// The dashboards to ask, as the service names them: 'outreach' (the Outreach
+			// Dashboard), 'wikiedu' (the Wiki Education Dashboard); English Wikipedia, say:
+			// [ 'wikiedu', 'outreach' ]. The dialog lists their courses in this order.
+			dashboards: [ 'outreach' ]
 		}, window.outreachHelperConfig );
+	}
+
+	/** The `dashboards` setting as a list of distinct names; the default for anything else. */
+	function dashboardNames( value ) {
+		var names = typeof value === 'string' ? [ value ] : value;
+		var valid = Array.isArray( names ) && names.length > 0 && names.every( function ( name ) {
+			return typeof name === 'string' && DASHBOARD_NAME.test( name );
+		} );
+		if ( !valid ) {
+			mw.log.warn( '[outreach-helper] setting dashboards: not a list of names; ignored:', value );
+			return [ DEFAULT_DASHBOARD ];
+		}
+		return names.filter( function ( name, index ) {
+			return names.indexOf( name ) === index;
+		} );
+	}
+
+	/**
+	 * A user route with the dashboards asked: `dashboard=all` for several, `dashboard=NAME`
+	 * for one other than the default, nothing for the default alone (so its URLs, and what
+	 * browsers and the service cache for them, stay as they were).
+	 */
+	function withDashboards( path ) {
+		var names = settings.dashboards;
+		if ( onlyDefault() ) {
+			return path;
+		}
+		return path + ( path.indexOf( '?' ) === -1 ? '?' : '&' ) + 'dashboard=' +
+			( names.length > 1 ? 'all' : names[ 0 ] );
+	}
+
+	/** Whether the gadget asks only the default dashboard: its words stay as they were. */
+	function onlyDefault() {
+		return settings.dashboards.length === 1 && settings.dashboards[ 0 ] === DEFAULT_DASHBOARD;
 	}
 
 	function has( object, key ) {
@@ -371,12 +452,42 @@
 		return node;
 	}
 
-	function courseUrl( slug ) {
-		return DASHBOARD + '/courses/' + slug.split( '/' ).map( encodeURIComponent ).join( '/' );
+	function slugPath( slug ) {
+		return slug.split( '/' ).map( encodeURIComponent ).join( '/' );
 	}
 
-	function profileUrl( user ) {
-		return DASHBOARD + '/users/' + encodeURIComponent( user );
+	/** A dashboard's base URL: as the service's answer says, else the known one; or null. */
+	function dashboardBase( name, urls ) {
+		if ( urls && typeof urls[ name ] === 'string' ) {
+			return urls[ name ].replace( /\/+$/, '' );
+		}
+		return has( DASHBOARD_BASES, name ) ? DASHBOARD_BASES[ name ] : null;
+	}
+
+	/** The user's page on a dashboard, or null when where it lives is not known. */
+	function profileUrl( user, name, urls ) {
+		var base = dashboardBase( name, urls );
+		return base && base + '/users/' + encodeURIComponent( user );
+	}
+
+	/** A dashboard's name in words: "Outreach Dashboard", or short: "Outreach". */
+	function dashboardTitle( name, short ) {
+		var known = name === 'outreach' || name === 'wikiedu';
+		if ( !known ) {
+			return msg( 'outreach-helper-dashboard-other', name );
+		}
+		return msg( ( short ? 'outreach-helper-program-' : 'outreach-helper-dashboard-' ) + name );
+	}
+
+	/** Names in the order of the `dashboards` setting, then any others as they came. */
+	function inSettingsOrder( names ) {
+		function rank( name ) {
+			var at = settings.dashboards.indexOf( name );
+			return at === -1 ? settings.dashboards.length + names.indexOf( name ) : at;
+		}
+		return names.slice().sort( function ( a, b ) {
+			return rank( a ) - rank( b );
+		} );
 	}
 
 	/** The light: its shape differs per state too, so that colour is never all it says. */
@@ -428,27 +539,72 @@
 		return course.active ? 1 : 2;
 	}
 
+	/** The dashboard a course is on: as the service says, else the one asked. */
+	function dashboardOf( course ) {
+		return typeof course.dashboard === 'string' ? course.dashboard : settings.dashboards[ 0 ];
+	}
+
+	/** 'courses' (Student, Instructor, Course) or 'courses_generic' (Editor, Facilitator,
+	 * Program): the course's own, else its dashboard's default (as Rails' Features does). */
+	function wordsOf( course ) {
+		if ( course.string_prefix === CLASSROOM || course.string_prefix === GENERIC ) {
+			return course.string_prefix;
+		}
+		return dashboardOf( course ) === 'wikiedu' ? CLASSROOM : GENERIC;
+	}
+
+	/** The user's role in the course's words: the service's `role_name`, else `user_role`. */
+	function roleNameOf( course ) {
+		if ( typeof course.role_name === 'string' && course.role_name ) {
+			return course.role_name;
+		}
+		var own = OWN_WORDS[ wordsOf( course ) ];
+		return has( own, course.user_role ) ? own[ course.user_role ] : course.user_role;
+	}
+
+	function courseKey( course ) {
+		return dashboardOf( course ) + '|' + course.course_slug;
+	}
+
 	/** One entry per course (a user enrolled twice in one course has two rows). */
 	function groupCourses( courses ) {
-		var bySlug = {};
+		var byKey = {};
 		var order = [];
 		courses.forEach( function ( course ) {
-			var slug = course.course_slug;
-			if ( !has( bySlug, slug ) ) {
-				bySlug[ slug ] = Object.assign( {}, course, { roles: [ course.user_role ] } );
-				order.push( slug );
-			} else if ( bySlug[ slug ].roles.indexOf( course.user_role ) === -1 ) {
-				bySlug[ slug ].roles.push( course.user_role );
+			var key = courseKey( course );
+			var role = roleNameOf( course );
+			if ( !has( byKey, key ) ) {
+				byKey[ key ] = Object.assign( {}, course, { roles: [ role ] } );
+				order.push( key );
+			} else if ( byKey[ key ].roles.indexOf( role ) === -1 ) {
+				byKey[ key ].roles.push( role );
 			}
 		} );
 		// Events on now first, then active courses, then the rest; newest first within each
 		// (the order sent), which the index keeps whatever the browser's sort.
-		return order.map( function ( slug, index ) {
-			return { course: bySlug[ slug ], index: index };
+		return order.map( function ( key, index ) {
+			return { course: byKey[ key ], index: index };
 		} ).sort( function ( a, b ) {
 			return ( rankOf( a.course ) - rankOf( b.course ) ) || ( a.index - b.index );
 		} ).map( function ( entry ) {
 			return entry.course;
+		} );
+	}
+
+	/** The courses by dashboard, in the order of the `dashboards` setting: [ { name, courses } ]. */
+	function byDashboard( courses ) {
+		var groups = {};
+		var names = [];
+		courses.forEach( function ( course ) {
+			var name = dashboardOf( course );
+			if ( !has( groups, name ) ) {
+				groups[ name ] = [];
+				names.push( name );
+			}
+			groups[ name ].push( course );
+		} );
+		return inSettingsOrder( names ).map( function ( name ) {
+			return { name: name, courses: groups[ name ] };
 		} );
 	}
 
@@ -474,20 +630,14 @@
 		return separator.exists() ? separator.text() : ', ';
 	}
 
-	function facilitatorLinks( staff ) {
-		if ( !Array.isArray( staff ) ) {
-			return [ msg( 'outreach-helper-facilitators-unknown' ) ];
-		}
-		if ( staff.length === 0 ) {
-			return [ msg( 'outreach-helper-no-facilitators' ) ];
-		}
+	function talkLinks( names, className ) {
 		var links = [];
-		staff.forEach( function ( name, index ) {
+		names.forEach( function ( name, index ) {
 			if ( index > 0 ) {
 				links.push( comma() );
 			}
 			links.push( el( 'a', {
-				className: 'outreach-helper-facilitator',
+				className: className,
 				href: mw.util.getUrl( 'User talk:' + name ),
 				dir: 'auto',
 				textContent: name
@@ -496,8 +646,67 @@
 		return links;
 	}
 
-	function renderCourse( course, gender ) {
+	function facilitatorLinks( staff ) {
+		if ( !Array.isArray( staff ) ) {
+			return [ msg( 'outreach-helper-facilitators-unknown' ) ];
+		}
+		if ( staff.length === 0 ) {
+			return [ msg( 'outreach-helper-no-facilitators' ) ];
+		}
+		return talkLinks( staff, 'outreach-helper-facilitator' );
+	}
+
+	// ---- Who runs a course, and whom the ping asks ----------------------------------------
+	// The service's `staff` is everyone with a role >= 1. Wiki Education adds its classroom
+	// program manager (role 4, "Wiki Education Staff") to every approved classroom course, so
+	// there `staff` names one person on hundreds of courses. The instructor is the person to
+	// ask about a student's work; Wiki Education's staff support instructors and are reached
+	// on their own pages. So, on classroom courses ('courses' words), the dialog reads the
+	// roster (role numbers) of up to MAX_ROSTERS of them, lists role-4 people apart, and the
+	// ping leaves them out (unless nobody else runs the course). On other courses the ping
+	// asks everyone in `staff`, as it always has: facilitators and volunteers (roles 1-3).
+
+	function rosterPath( course ) {
+		return '/api/courses/' + slugPath( course.course_slug ) + '/users?dashboard=' +
+			encodeURIComponent( dashboardOf( course ) );
+	}
+
+	/** The names with role 4 in each classroom course read: { courseKey: [ names ] }. */
+	function wikiEdStaffOf( courses ) {
+		var found = {};
+		return Promise.all( courses.filter( function ( course ) {
+			return wordsOf( course ) === CLASSROOM && course.course_slug && course.staff && course.staff.length;
+		} ).slice( 0, MAX_ROSTERS ).map( function ( course ) {
+			return getJson( rosterPath( course ) ).then( function ( roster ) {
+				found[ courseKey( course ) ] = ( roster.facilitators || [] ).filter( function ( row ) {
+					return row.role === WIKI_ED_STAFF_ROLE;
+				} ).map( function ( row ) {
+					return row.username;
+				} );
+			}, function ( error ) {
+				// Not known: the course's staff stay together (and are all pinged).
+				mw.log.warn( '[outreach-helper] roster unavailable:', error );
+			} );
+		} ) ).then( function () {
+			return found;
+		} );
+	}
+
+	/** A course's staff apart from its Wiki Education staff: { people, wikiEd }. */
+	function splitStaff( staff, wikiEd ) {
+		var split = { people: staff, wikiEd: [] };
+		if ( Array.isArray( staff ) && wikiEd ) {
+			split.people = [];
+			staff.forEach( function ( name ) {
+				( wikiEd.indexOf( name ) === -1 ? split.people : split.wikiEd ).push( name );
+			} );
+		}
+		return split;
+	}
+
+	function renderCourse( course, gender, wikiEd ) {
 		var state = stateOf( course );
+		var classroom = wordsOf( course ) === CLASSROOM;
 		var dates = dateRange( course.start, course.end ) || msg( 'outreach-helper-dates-unknown' );
 		var rows = [ [ 'outreach-helper-dates', dates ] ];
 		var event = dateRange( course.timeline_start, course.timeline_end );
@@ -511,15 +720,23 @@
 		rows.forEach( function ( row ) {
 			list.append( el( 'dt', { textContent: msg( row[ 0 ] ) } ), el( 'dd', {}, [ row[ 1 ] ] ) );
 		} );
+		var split = splitStaff( course.staff, wikiEd );
 		// How many are listed, for PLURAL (a list that is not known: the plural).
-		var staffCount = Array.isArray( course.staff ) ? course.staff.length : 2;
+		var staffCount = Array.isArray( split.people ) ? split.people.length : 2;
 		list.append(
-			el( 'dt', { textContent: msg( 'outreach-helper-facilitators', staffCount ) } ),
-			el( 'dd', {}, facilitatorLinks( course.staff ) )
+			el( 'dt', { textContent: msg( classroom ? 'outreach-helper-instructors' : 'outreach-helper-facilitators', staffCount ) } ),
+			el( 'dd', {}, facilitatorLinks( split.people ) )
 		);
+		if ( split.wikiEd.length ) {
+			list.append(
+				el( 'dt', { textContent: msg( 'outreach-helper-role-staff', 'unknown' ) } ),
+				el( 'dd', {}, talkLinks( split.wikiEd, 'outreach-helper-staff' ) )
+			);
+		}
 		var title = el( 'a', {
 			className: 'outreach-helper-course-title',
-			href: courseUrl( course.course_slug ),
+			href: course.dashboard_url || ( dashboardBase( dashboardOf( course ), null ) || '' ) +
+				'/courses/' + slugPath( course.course_slug ),
 			dir: 'auto', // a left-to-right title in right-to-left text, or the other way
 			textContent: course.course_title
 		} );
@@ -528,7 +745,11 @@
 			textContent: msg( 'outreach-helper-state-' + state )
 		} );
 		var school = [ course.course_school, course.course_term ].filter( Boolean ).join( ' · ' );
-		return el( 'li', { className: 'outreach-helper-course', 'data-slug': course.course_slug }, [
+		return el( 'li', {
+			className: 'outreach-helper-course',
+			'data-slug': course.course_slug,
+			'data-dashboard': dashboardOf( course )
+		}, [
 			el( 'div', { className: 'outreach-helper-course-head' }, [ title, badge ? ' ' : null, badge || null ] ),
 			el( 'div', { className: 'outreach-helper-school', dir: 'auto', textContent: school } ),
 			list
@@ -553,9 +774,10 @@
 		return Promise.resolve( oldWay() );
 	}
 
-	function renderPing( names, activeOnly ) {
+	function renderPing( names, activeOnly, classroom ) {
 		var text = mw.message( 'outreach-helper-ping-template', names.join( '|' ) ).plain();
-		var label = msg( activeOnly ? 'outreach-helper-ping-active' : 'outreach-helper-ping-all' );
+		var key = 'outreach-helper-ping-' + ( activeOnly ? 'active' : 'all' ) + ( classroom ? '-instructors' : '' );
+		var label = msg( key );
 		var field = el( 'input', {
 			className: 'outreach-helper-ping-text',
 			type: 'text',
@@ -582,40 +804,77 @@
 		] );
 	}
 
-	/** The dialog's body once both answers are in. */
-	function renderDetails( user, enriched, activeStaff, gender ) {
-		var courses = groupCourses( Array.isArray( enriched.courses ) ? enriched.courses : [] );
-		var parts = [];
-		if ( courses.length === 0 ) {
-			parts.push( el( 'p', { textContent: msg( 'outreach-helper-no-courses' ) } ) );
-		} else {
-			parts.push( el( 'p', {
-				className: 'outreach-helper-count',
-				textContent: msg( 'outreach-helper-course-count', courses.length, formatNumber( courses.length ) )
-			} ) );
-			parts.push( el( 'ul', { className: 'outreach-helper-courses' }, courses.map( function ( course ) {
-				return renderCourse( course, gender );
-			} ) ) );
-		}
-		// Ping those who run the active courses; with none active, those of every course.
-		var names = Array.isArray( activeStaff.all_staff ) ? activeStaff.all_staff : [];
-		var activeOnly = names.length > 0;
-		if ( !activeOnly ) {
-			var everyone = {};
-			courses.forEach( function ( course ) {
-				( course.staff || [] ).forEach( function ( name ) {
-					everyone[ name ] = true;
+	/**
+	 * Whom the ping of one dashboard's courses asks: those who run its active courses (as
+	 * /active-staff lists them), or, when none of the user's courses anywhere is active,
+	 * those of all its courses; Wiki Education staff left out (as said above) unless a
+	 * course has nobody else.
+	 */
+	function pingNames( group, context ) {
+		var seen = {};
+		( context.activeOnly ? context.active : group.courses ).forEach( function ( course ) {
+			var people = splitStaff( course.staff, context.wikiEd[ courseKey( course ) ] ).people;
+			if ( dashboardOf( course ) === group.name ) {
+				( people && people.length ? people : course.staff || [] ).forEach( function ( name ) {
+					seen[ name ] = true;
 				} );
-			} );
-			names = Object.keys( everyone ).sort();
+			}
+		} );
+		return Object.keys( seen ).sort();
+	}
+
+	/** One dashboard's part of the dialog: its name, its courses, their ping, the profile. */
+	function renderGroup( user, group, context ) {
+		var parts = [];
+		if ( context.headings ) {
+			parts.push( el( 'h3', { className: 'outreach-helper-dashboard-name', textContent: dashboardTitle( group.name ) } ) );
 		}
+		parts.push( el( 'p', {
+			className: 'outreach-helper-count',
+			textContent: msg( 'outreach-helper-course-count', group.courses.length, formatNumber( group.courses.length ) )
+		} ) );
+		parts.push( el( 'ul', { className: 'outreach-helper-courses' }, group.courses.map( function ( course ) {
+			return renderCourse( course, context.gender, context.wikiEd[ courseKey( course ) ] );
+		} ) ) );
+		var names = pingNames( group, context );
 		if ( names.length > 0 ) {
-			parts.push( renderPing( names, activeOnly ) );
+			var classroom = group.courses.every( function ( course ) {
+				return wordsOf( course ) === CLASSROOM;
+			} );
+			parts.push( renderPing( names, context.activeOnly, classroom ) );
 		}
-		parts.push( el( 'p', { className: 'outreach-helper-footer' }, [
-			el( 'a', { href: profileUrl( user ), textContent: msg( 'outreach-helper-profile' ) } )
-		] ) );
-		return parts;
+		var url = profileUrl( user, group.name, context.urls );
+		if ( url ) {
+			parts.push( el( 'p', { className: 'outreach-helper-footer' }, [
+				el( 'a', { href: url, textContent: group.name === DEFAULT_DASHBOARD ?
+					msg( 'outreach-helper-profile' ) : msg( 'outreach-helper-profile-on', dashboardTitle( group.name ) ) } )
+			] ) );
+		}
+		return el( 'section', { className: 'outreach-helper-dashboard', 'data-dashboard': group.name }, parts );
+	}
+
+	/** The dialog's body once the answers are in. */
+	function renderDetails( user, enriched, activeStaff, gender, wikiEd ) {
+		var courses = groupCourses( Array.isArray( enriched.courses ) ? enriched.courses : [] );
+		if ( courses.length === 0 ) {
+			return [ el( 'p', { textContent: msg( 'outreach-helper-no-courses' ) } ) ];
+		}
+		var active = ( Array.isArray( activeStaff.courses ) ? activeStaff.courses : [] ).filter( function ( course ) {
+			return Array.isArray( course.staff ) && course.staff.length > 0;
+		} );
+		var context = {
+			gender: gender,
+			wikiEd: wikiEd,
+			active: active,
+			// Ping those who run the active courses; with none active, those of every course.
+			activeOnly: active.length > 0,
+			urls: enriched.dashboard_urls,
+			// Only today's single Outreach Dashboard goes without a heading naming it.
+			headings: !onlyDefault()
+		};
+		return byDashboard( courses ).map( function ( group ) {
+			return renderGroup( user, group, context );
+		} );
 	}
 
 	/**
@@ -696,7 +955,8 @@
 			title: msg( 'outreach-helper-close' ),
 			'aria-label': msg( 'outreach-helper-close' )
 		} );
-		var heading = el( 'h2', { id: 'outreach-helper-title' }, msgWithName( 'outreach-helper-dialog-title', user ) );
+		var title = onlyDefault() ? 'outreach-helper-dialog-title' : 'outreach-helper-dialog-title-courses';
+		var heading = el( 'h2', { id: 'outreach-helper-title' }, msgWithName( title, user ) );
 		var element = el( 'dialog', languageProps( {
 			className: 'outreach-helper-dialog',
 			'aria-labelledby': 'outreach-helper-title'
@@ -754,12 +1014,17 @@
 		}
 		show( [ note( 'outreach-helper-loading', 'outreach-helper-loading' ) ] );
 		details = Promise.all( [
-			getJson( userPath( user ) + '?enrich=true' ),
-			getJson( userPath( user ) + '/active-staff' ),
+			getJson( withDashboards( userPath( user ) + '?enrich=true' ) ),
+			getJson( withDashboards( userPath( user ) + '/active-staff' ) ),
 			genderOf( user )
-		] );
+		] ).then( function ( answers ) {
+			var courses = Array.isArray( answers[ 0 ].courses ) ? answers[ 0 ].courses : [];
+			return wikiEdStaffOf( groupCourses( courses ) ).then( function ( wikiEd ) {
+				return answers.concat( [ wikiEd ] );
+			} );
+		} );
 		details.then( function ( answers ) {
-			show( renderDetails( user, answers[ 0 ], answers[ 1 ], answers[ 2 ] ) );
+			show( renderDetails( user, answers[ 0 ], answers[ 1 ], answers[ 2 ], answers[ 3 ] ) );
 		}, function ( error ) {
 			details = null; // let the next click try again
 			mw.log.warn( '[outreach-helper] course details unavailable:', error );
@@ -809,14 +1074,41 @@
 		return item || addIndicator( href, text, tooltip );
 	}
 
-	function addLink( user, state ) {
+	/**
+	 * The dashboards the light is about: those whose own status (`by_dashboard` of a
+	 * combined answer) has the light shown, so the text names the program when one does;
+	 * the dashboard asked when the answer is about one.
+	 */
+	function programsOf( status, state ) {
+		var each = status.by_dashboard;
+		if ( !each || typeof each !== 'object' ) {
+			return settings.dashboards.slice( 0, 1 );
+		}
+		var names = inSettingsOrder( Object.keys( each ) ).filter( function ( name ) {
+			return lightOf( each[ name ] ) === state;
+		} );
+		return names.length ? names : settings.dashboards.slice();
+	}
+
+	/** The words of a light for a user: the Outreach Dashboard's own, or naming the programs. */
+	function lightWords( kind, state, user, programs ) {
+		if ( programs.length === 1 && programs[ 0 ] === DEFAULT_DASHBOARD ) {
+			return msg( 'outreach-helper-' + kind + '-' + state, user );
+		}
+		var text = msg( 'outreach-helper-link-program-' + state, programs.map( function ( name ) {
+			return dashboardTitle( name, true );
+		} ).join( comma() ) );
+		return kind === 'link' ? text : msg( 'outreach-helper-tooltip-program', user, text );
+	}
+
+	function addLink( user, state, programs ) {
 		if ( document.getElementById( LINK_ID ) ) {
 			return;
 		}
 		var item = placeLink(
-			profileUrl( user ),
-			msg( 'outreach-helper-link-' + state ),
-			msg( 'outreach-helper-tooltip-' + state, user )
+			profileUrl( user, programs[ 0 ], null ) || '#',
+			lightWords( 'link', state, user, programs ),
+			lightWords( 'tooltip', state, user, programs )
 		);
 		if ( !item ) {
 			return;
@@ -837,16 +1129,16 @@
 		if ( !user ) {
 			return Promise.resolve( 'skipped' );
 		}
-		return getJson( userPath( user ) + '/status' ).then( function ( status ) {
+		return getJson( withDashboards( userPath( user ) + '/status' ) ).then( function ( status ) {
 			var state = lightOf( status );
 			if ( !state ) {
 				return 'none';
 			}
-			addLink( user, state );
+			addLink( user, state, programsOf( status, state ) );
 			return state;
 		}, function ( error ) {
 			if ( error.status === 404 ) {
-				return 'none'; // the Dashboard does not know this user
+				return 'none'; // no dashboard asked knows this user
 			}
 			mw.log.warn( '[outreach-helper] status unavailable:', error );
 			return 'unavailable';
@@ -855,7 +1147,8 @@
 
 	// ---- Marks in lists of changes -------------------------------------------------------
 
-	// name -> { state: 'event' or 'tracking', facilitator: true/false }, or '' (no mark)
+	// name -> { state: 'event' or 'tracking', facilitator: true/false, dashboards: [...] },
+	// or '' (no mark)
 	var answered = {};
 	var asking = {}; // names in a batch request right now
 
@@ -886,7 +1179,8 @@
 			return;
 		}
 		var classes = 'outreach-helper-mark' + ( answer.facilitator ? ' outreach-helper-mark-facilitator' : '' );
-		var mark = light( answer.state, classes, msg( 'outreach-helper-tooltip-' + answer.state, nameOf( link ) ) );
+		var label = lightWords( 'tooltip', answer.state, nameOf( link ), answer.dashboards );
+		var mark = light( answer.state, classes, label );
 		link.parentNode.insertBefore( mark, next );
 	}
 
@@ -906,13 +1200,15 @@
 		// Answered from what the service knows of the current courses: no Dashboard
 		// request per name, and only people in a current course are keys.
 		var query = '?usernames=' + encodeURIComponent( names.join( '|' ) );
-		getJson( '/api/participants' + query ).then( function ( body ) {
+		getJson( withDashboards( '/api/participants' + query ) ).then( function ( body ) {
 			var found = body.participants || {};
 			names.forEach( function ( name ) {
 				var part = has( found, keyOf( name ) ) ? found[ keyOf( name ) ] : null;
 				var marked = part && ( part.state === 'event' || part.state === 'tracking' );
+				var where = Array.isArray( part && part.dashboards ) && part.dashboards.length ?
+					inSettingsOrder( part.dashboards ) : settings.dashboards.slice( 0, 1 );
 				answered[ name ] = marked ?
-					{ state: part.state, facilitator: part.role === 'facilitator' } : '';
+					{ state: part.state, facilitator: part.role === 'facilitator', dashboards: where } : '';
 			} );
 		}, function ( error ) {
 			// Not asked again on this page: a failing service must not be hammered by updates.
@@ -965,6 +1261,7 @@
 
 	function start() {
 		settings = readSettings();
+		settings.dashboards = dashboardNames( settings.dashboards );
 		chooseMessages();
 		if ( settings.marks && onListPage() ) {
 			startMarks();
