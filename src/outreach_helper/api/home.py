@@ -37,8 +37,10 @@ td {{ padding: .15rem .6rem .15rem 0; vertical-align: top; }}
 <body>
 <h1>Outreach Dashboard Helper</h1>
 <p>A fast, cached JSON API in front of the
-<a href="https://outreachdashboard.wmflabs.org">Outreach Dashboard</a>, for wiki gadgets:
-is a user in a Dashboard course, which ones are active now, and who runs them?
+<a href="https://outreachdashboard.wmflabs.org">Outreach Dashboard</a> (and, where it is
+configured, the <a href="https://dashboard.wikiedu.org">Wiki Education Dashboard</a>, which
+runs the classroom program on English Wikipedia), for wiki gadgets: is a user in a
+Dashboard course, which ones are active now, and who runs them?
 Answers come from a cache, so gadgets get milliseconds and the Dashboard sees few
 requests. Version {version}.</p>
 
@@ -51,8 +53,12 @@ indicator, seen without opening any menu): green, an event of theirs is on now; 
 an active course; grey, courses but none active. One request per page view
 (<code>/status</code>).</li>
 <li><b>The dialog</b>, opened by the link: each course with its Dashboard page and dates,
-the user's role in it, the <b>facilitators</b> with links to their talk pages, and a button
-that copies a ping for them.</li>
+the user's role in it in the course's own words (Editor and Facilitator on the Outreach
+Dashboard, Student and Instructor in a Wiki Education classroom course), the
+<b>facilitators</b> with links to their talk pages, and a button that copies a ping for
+them; grouped by dashboard where the wiki asks several (the gadget's
+<code>dashboards</code> setting, e.g. <code>['wikiedu', 'outreach']</code> on English
+Wikipedia).</li>
 <li><b>Marks in lists</b> on Recent changes, the watchlist, page histories, New pages and
 logs: a small light after each username in a current course (from
 <code>/api/participants</code>: one request per 50 names shown, never a Dashboard request
