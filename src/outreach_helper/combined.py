@@ -53,37 +53,58 @@ class Everywhere:
 
     async def user(self, username: str, *, enrich: bool = False) -> Answer:
         key = ("user+enrich" if enrich else "user", username)
-        calls = [service.user(username, enrich=enrich) for service in self._services]
-        return await self._combine(key, calls, merge_users, ("user", username))
+        return await self._combine(
+            key, lambda service: service.user(username, enrich=enrich), merge_users,
+            ("user", username), reusable=True,
+        )  # fmt: skip
 
     async def status(self, username: str) -> Answer:
-        calls = [service.status(username) for service in self._services]
-        return await self._combine(("status", username), calls, merge_statuses, ("user", username))
+        return await self._combine(
+            ("status", username), lambda service: service.status(username), merge_statuses,
+            ("user", username), reusable=True,
+        )  # fmt: skip
 
     async def active_staff(self, username: str, *, window: str) -> Answer:
-        calls = [service.active_staff(username, window=window) for service in self._services]
         key = ("active-staff", window, username)
-        return await self._combine(key, calls, merge_active_staff, ("user", username))
+        return await self._combine(
+            key, lambda service: service.active_staff(username, window=window),
+            merge_active_staff, ("user", username), reusable=True,
+        )  # fmt: skip
 
     async def statuses(self, names: NameList) -> Answer:
-        calls = [service.statuses(names) for service in self._services]
         key = ("batch", tuple(names.names), tuple(names.invalid), tuple(names.normalized))
-        return await self._combine(key, calls, merge_batches)
+        return await self._combine(key, lambda service: service.statuses(names), merge_batches)
 
     async def participants(self, names: list[str]) -> Answer:
-        calls = [service.participants(names) for service in self._services]
-        return await self._combine(("participants", tuple(names)), calls, merge_participants)
+        return await self._combine(
+            ("participants", tuple(names)), lambda service: service.participants(names),
+            merge_participants,
+        )  # fmt: skip
 
     async def _combine(
         self,
         key: tuple[Any, ...],
-        calls: list[Awaitable[Answer]],
+        ask: Callable[[HelperService], Awaitable[Answer]],
         merge: Merge,
         missing_is: tuple[str, str] | None = None,
+        *,
+        reusable: bool = False,
     ) -> Answer:
         """Ask every dashboard at once; merge the answers of those that know the subject.
-        `missing_is` (what, name): the subject of a 404 when no dashboard knows it."""
-        results = await asyncio.gather(*calls, return_exceptions=True)
+        `missing_is` (what, name): the subject of a 404 when no dashboard knows it.
+        `reusable`: `key` is also each service's own key for this answer, so finished
+        answers are taken at once and only the other dashboards are asked (gathering
+        tasks for answers already finished cost about as much as a warm answer)."""
+        results: list[object] = [
+            service.reuse(key) if reusable else None for service in self._services
+        ]
+        pending = [index for index, result in enumerate(results) if result is None]
+        if pending:
+            asked = await asyncio.gather(
+                *(ask(self._services[index]) for index in pending), return_exceptions=True
+            )
+            for index, result in zip(pending, asked, strict=True):
+                results[index] = result
         found: list[tuple[str, Answer]] = []
         missing: list[NotFoundError] = []
         failed: list[tuple[str, UpstreamError]] = []
@@ -95,7 +116,7 @@ class Everywhere:
             elif isinstance(result, UpstreamError):
                 failed.append((service.name, result))
             else:
-                raise result
+                raise result  # type: ignore[misc]
         if not found:
             if failed:
                 raise failed[0][1]

@@ -541,6 +541,12 @@ class HelperService:
             self._finished.keep(key, finished, now)
         return answer
 
+    def reuse(self, key: tuple[Any, ...]) -> Answer | None:
+        """The finished answer of a user route (key as the route builds it: `("status",
+        username)`...) when it can be given at once, else None; `dashboard=all` asks this
+        first so that an answer every dashboard has finished needs no tasks."""
+        return self._reuse(key)
+
     def _reuse(self, key: tuple[Any, ...]) -> Answer | None:
         """The finished answer for `key`, when nothing it was built from can have changed."""
         now = self._clock()

@@ -27,6 +27,7 @@ READ_ELSEWHERE = {
     "WEB_CONCURRENCY": "gunicorn.conf.py",
     "SOAK_MINUTES": "scripts/bench",
     "CAPACITY": "scripts/bench",
+    "TWO_DASHBOARDS": "scripts/bench",
     "MW_CONFIG_FILE": "tests/browser/mediawiki.py",
 }
 # Upper-case names in the README that are no environment variable at all.
