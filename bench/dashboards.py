@@ -21,7 +21,7 @@ ratios and the best-of-rounds ratio (bench/run.py's way).
 once): `--cold` default-dashboard `status` with Wiki Education healthy, then the same
 number while it hangs (`latency = 60`, default FOREGROUND_TIMEOUT and UPSTREAM_DEADLINE),
 while a second driver sends a cold `status?dashboard=all` every `--all-every` seconds for
-`--hang-seconds`: its first answers wait FOREGROUND_TIMEOUT, until the hung requests fail
+`--hang-seconds`: its first answers wait ALL_DASHBOARDS_WAIT past Outreach's, until the hung requests fail
 (UPSTREAM_DEADLINE) and open Wiki Education's circuit in each worker; then `all` answers
 at once with Wiki Education `unavailable`.
 Needs wrk and redis-server (see scripts/bench).
@@ -181,7 +181,7 @@ async def hanging(base_url: str, wikiedu: FakeDashboard, healthy: list[str], hun
     opened = next((s for s, _ in fast), None)
     print(
         f"  => {len(slow)} waited {min(slow, default=0):.1f} to {max(slow, default=0):.1f} s "
-        f"(FOREGROUND_TIMEOUT {Settings(_env_file=None).foreground_timeout:g} s); "
+        f"(ALL_DASHBOARDS_WAIT {Settings(_env_file=None).all_dashboards_wait:g} s); "
         + (
             f"from {opened:.0f} s after the hang began, {len(fast)} answered in "
             f"{summary([t for _, t in fast])}"

@@ -22,8 +22,8 @@ from typing import Any
 
 import orjson
 
-from outreach_helper.cache.engine import CacheState
-from outreach_helper.dashboard.outcomes import UpstreamError
+from outreach_helper.cache.engine import RETRY_AFTER, CacheState
+from outreach_helper.dashboard.outcomes import UpstreamError, UpstreamTimeout
 from outreach_helper.domain.namelists import NameList
 from outreach_helper.merging import (
     Part,
@@ -41,11 +41,57 @@ ALL = "all"
 Merge = Callable[[list[Part]], dict[str, Any]]
 
 
+class LeftOut(UpstreamTimeout):
+    """A dashboard still answering when the others' answer was ready and the grace over."""
+
+
+async def gather_with_grace(
+    calls: list[Awaitable[Answer]], *, grace: float, answered: bool = False
+) -> list[object]:
+    """Each call's answer or exception, like `gather(return_exceptions=True)`, except that
+    once one call has given an answer (or `answered`: one was at hand before), the others
+    get `grace` seconds more; a call still running then is cancelled and its place holds
+    `LeftOut`. Only the wait is cancelled: the cache's fetch is shielded and carries on,
+    filling the entry for the next request. So a dashboard that hangs costs a combined
+    answer `grace`, not FOREGROUND_TIMEOUT."""
+    loop = asyncio.get_running_loop()
+    tasks = [asyncio.ensure_future(call) for call in calls]
+    first = loop.time() if answered else None
+    pending: set[asyncio.Future[Answer]] = set(tasks)
+    try:
+        while pending:
+            timeout = None if first is None else max(0.0, first + grace - loop.time())
+            done, pending = await asyncio.wait(
+                pending, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+            )
+            if not done:
+                break  # the grace is over
+            if first is None and any(t.exception() is None for t in done):
+                first = loop.time()
+    finally:
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+    left_out = LeftOut(
+        f"no answer within {grace:g} s of the other dashboards' (the fetch goes on)",
+        retry_after=RETRY_AFTER,
+    )
+    return [left_out if task in pending else (task.exception() or task.result()) for task in tasks]
+
+
 class Everywhere:
     """`dashboard=all`: the user routes over every configured dashboard."""
 
-    def __init__(self, services: list[HelperService], *, clock: Callable[[], float] = time.time):
+    def __init__(
+        self,
+        services: list[HelperService],
+        *,
+        grace: float = 2.0,
+        clock: Callable[[], float] = time.time,
+    ):
         self._services = services
+        self._grace = grace
         self._clock = clock
         self._memo = RenderMemo(2048)
         # "the Outreach Dashboard or the Wiki Education Dashboard" in a 404's detail
@@ -100,8 +146,11 @@ class Everywhere:
         ]
         pending = [index for index, result in enumerate(results) if result is None]
         if pending:
-            asked = await asyncio.gather(
-                *(ask(self._services[index]) for index in pending), return_exceptions=True
+            answered = len(pending) < len(results)  # some were reused: the wait is on
+            asked = await gather_with_grace(
+                [ask(self._services[index]) for index in pending],
+                grace=self._grace,
+                answered=answered,
             )
             for index, result in zip(pending, asked, strict=True):
                 results[index] = result
@@ -167,9 +216,15 @@ class Everywhere:
 class Services(ByName[HelperService]):
     """The configured dashboards' services, the default first, and `dashboard=all`."""
 
-    def __init__(self, services: list[HelperService], *, clock: Callable[[], float] = time.time):
+    def __init__(
+        self,
+        services: list[HelperService],
+        *,
+        grace: float = 2.0,
+        clock: Callable[[], float] = time.time,
+    ):
         super().__init__(services, lambda service: service.name)
-        self.everywhere = Everywhere(services, clock=clock)
+        self.everywhere = Everywhere(services, grace=grace, clock=clock)
 
     def pick(self, name: str, *, everywhere: bool) -> HelperService | Everywhere:
         """`dashboard=name`: one dashboard's service, or with `all` (where `everywhere`

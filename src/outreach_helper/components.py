@@ -144,6 +144,7 @@ class Components:
         recorder.sample_gauges(lambda: knowledge_gauges(upstreams, clock()))
         services = Services(
             [HelperService(settings, upstream, clock=clock) for upstream in upstreams],
+            grace=settings.all_dashboards_wait,
             clock=clock,
         )
         return cls(settings, store, upstreams, services, recorder)

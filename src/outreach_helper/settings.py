@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     # How long an API caller waits for an upstream fetch; a slower fetch carries on in the
     # background and fills the cache for the next caller.
     foreground_timeout: PositiveFloat = 10.0
+    # `dashboard=all`: once one dashboard has answered, how long the others may still take
+    # before the answer goes out without them (their fetch carries on and fills the cache).
+    all_dashboards_wait: PositiveFloat = 2.0
     # Bound on every Redis command so that a hung Redis cannot hang a request.
     redis_timeout: PositiveFloat = 1.0
     # While Redis is unreachable the memory store answers; Redis is tried again this often.
