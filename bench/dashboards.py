@@ -21,9 +21,9 @@ ratios and the best-of-rounds ratio (bench/run.py's way).
 once): `--cold` default-dashboard `status` with Wiki Education healthy, then the same
 number while it hangs (`latency = 60`, default FOREGROUND_TIMEOUT and UPSTREAM_DEADLINE),
 while a second driver sends a cold `status?dashboard=all` every `--all-every` seconds for
-`--hang-seconds`: its first answers wait ALL_DASHBOARDS_WAIT past Outreach's, until the hung requests fail
-(UPSTREAM_DEADLINE) and open Wiki Education's circuit in each worker; then `all` answers
-at once with Wiki Education `unavailable`.
+`--hang-seconds`: its first answers wait ALL_DASHBOARDS_WAIT past Outreach's, until the
+hung requests fail (UPSTREAM_DEADLINE) and open Wiki Education's circuit in each worker;
+then `all` answers at once with Wiki Education `unavailable`.
 Needs wrk and redis-server (see scripts/bench).
 """
 
