@@ -200,6 +200,18 @@ async def test_stale_is_refreshed_once_across_workers_and_served_while_waiting(
         assert {r.headers["cache-status"] for r in responses} == {"outreach-helper; hit; fwd=stale"}
         await fake.wait_for_requests_async(2, "user_stats")
         await poll(lambda: fake.in_flight == 0, 10, "the refresh is over")
+        # The Dashboard has answered, but the worker may not have stored it yet: until it
+        # has, a request joins that refresh and is answered as a miss. Both must see the
+        # refreshed entry fresh (asking while it is still stale starts no other fetch).
+        for _ in range(200):
+            seen = await asyncio.gather(
+                http_one.get(user_path(d.ADA)), http_two.get(user_path(d.ADA))
+            )
+            if all(r.headers["cache-status"] == "outreach-helper; hit" for r in seen):
+                break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError("the refreshed entry was never stored")
         # Too old to answer at once (past the stale-while-revalidate window): one worker
         # fetches, the other waits, both answer the stale entry when the fetch is slow.
         one.clock.advance(3601 + 86400)
